@@ -1,0 +1,100 @@
+"""The requirement catalog, loaded from catalog/*.toml (one file per area) and checked.
+
+Requirements are data (the Kubernetes conformance catalog's lesson): IDs are stable, every
+test in suites/ names the IDs it checks, and a golden list guards the catalog against
+silent change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CATALOG_DIR = Path(__file__).with_name("catalog")
+SEVERITIES = ("must", "should", "info")
+FOOTPRINTS = ("read-only", "writes-mlflow", "writes-s3", "creates-k8s")
+# Codes every check may produce, whatever its requirement says.
+GENERIC_CODES = ("ok", "no_verdict", "harness_error", "skipped", "assertion_failed")
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    area: str
+    title: str
+    statement: str
+    severity: str
+    promises: tuple[str, ...]
+    footprint: str
+    remediation: str
+    diagnoses: tuple[str, ...]
+
+    def golden_line(self) -> str:
+        return (f"{self.id} {self.severity} {self.footprint} {self.area} "
+                f"{','.join(self.promises)} {','.join(self.diagnoses)}")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    requirements: Mapping[str, Requirement]
+    diagnoses: Mapping[str, str]
+
+    def __getitem__(self, requirement_id: str) -> Requirement:
+        return self.requirements[requirement_id]
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.requirements
+
+    def golden(self) -> str:
+        return "\n".join(r.golden_line() for r in sorted(self.requirements.values(),
+                                                          key=lambda r: r.id)) + "\n"
+
+
+def parse(texts: Mapping[str, str]) -> Catalog:
+    """Merge the area files (name → TOML text) into one catalog, checking it as a whole."""
+    diagnoses: dict[str, str] = {}
+    entries: list[dict[str, object]] = []
+    for name, text in sorted(texts.items()):
+        data = tomllib.loads(text)
+        for code, meaning in data.get("diagnoses", {}).items():
+            if diagnoses.get(code, meaning) != meaning:
+                raise CatalogError(f"{name}: diagnosis {code!r} is defined twice, differently")
+            diagnoses[code] = meaning
+        entries += data.get("requirements", [])
+    missing_generic = [c for c in GENERIC_CODES if c not in diagnoses]
+    if missing_generic:
+        raise CatalogError(f"generic diagnosis codes missing: {missing_generic}")
+    requirements: dict[str, Requirement] = {}
+    for entry in entries:
+        try:
+            req = Requirement(
+                id=str(entry["id"]), area=str(entry["area"]), title=str(entry["title"]),
+                statement=str(entry["statement"]), severity=str(entry["severity"]),
+                promises=tuple(entry["promises"]), footprint=str(entry["footprint"]),  # type: ignore[arg-type]
+                remediation=str(entry["remediation"]),
+                diagnoses=tuple(entry["diagnoses"]))  # type: ignore[arg-type]
+        except KeyError as exc:
+            raise CatalogError(f"requirement {entry.get('id', '?')} lacks {exc}") from None
+        if req.id in requirements:
+            raise CatalogError(f"duplicate requirement id {req.id}")
+        if req.severity not in SEVERITIES:
+            raise CatalogError(f"{req.id}: severity {req.severity!r} not in {SEVERITIES}")
+        if req.footprint not in FOOTPRINTS:
+            raise CatalogError(f"{req.id}: footprint {req.footprint!r} not in {FOOTPRINTS}")
+        unknown = [c for c in req.diagnoses if c not in diagnoses]
+        if unknown:
+            raise CatalogError(f"{req.id}: diagnosis codes not in the vocabulary: {unknown}")
+        requirements[req.id] = req
+    return Catalog(requirements, diagnoses)
+
+
+@cache
+def load(directory: Path = CATALOG_DIR) -> Catalog:
+    return parse({p.name: p.read_text() for p in sorted(directory.glob("*.toml"))})

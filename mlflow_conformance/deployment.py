@@ -1,0 +1,82 @@
+"""The one description of the deployment under test, whatever the target.
+
+Suites read a :class:`Deployment`; they never ask which kind of target produced it. A target
+also declares what it knowingly lacks (``known_gaps``: diagnosis code → reason), so that a
+check hitting such a gap records its diagnosis but reports ``skip`` instead of ``fail``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class S3Identity:
+    """A set of S3 credentials and what the platform intends it to be allowed."""
+
+    name: str
+    access_key: str
+    secret_key: str = field(repr=False)
+    # "write": put/get/list/delete on the bucket; "read": get/list only; "none": no access.
+    expected_access: str = "write"
+
+    def public(self) -> dict[str, str]:
+        return {"name": self.name, "access_key": self.access_key,
+                "expected_access": self.expected_access}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    kind: str  # local | remote | cluster
+    tracking_uri: str
+    artifact_root: str | None = None  # default artifact root, e.g. mlflow-artifacts:/ or s3://b/
+    s3_endpoint: str | None = None
+    bucket: str | None = None
+    driver_identity: S3Identity | None = None
+    executor_identity: S3Identity | None = None
+    # Further identities whose refusals are part of the contract (read-only, outsider).
+    other_identities: tuple[S3Identity, ...] = ()
+    backend_db_uri: str | None = field(default=None, repr=False)
+    tracking_username: str | None = None
+    tracking_password: str | None = field(default=None, repr=False)
+    # What the platform injects into every Spark job: environment and Spark configuration.
+    job_env: Mapping[str, str] = field(default_factory=dict)
+    spark_conf: Mapping[str, str] = field(default_factory=dict)
+    known_gaps: Mapping[str, str] = field(default_factory=dict)
+    server_version: str | None = None  # known without asking (embedded stack)
+
+    @property
+    def identities(self) -> tuple[S3Identity, ...]:
+        seen = [i for i in (self.driver_identity, self.executor_identity) if i]
+        return tuple(dict.fromkeys([*seen, *self.other_identities]))
+
+    def secrets(self) -> list[str]:
+        """Every value that must never be written anywhere."""
+        values = [i.secret_key for i in self.identities]
+        values += [self.backend_db_uri or "", self.tracking_password or ""]
+        for mapping in (self.job_env, self.spark_conf):
+            values += [v for k, v in mapping.items() if _looks_secret(k)]
+        return [v for v in values if v]
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description; secrets are left for the Redactor to remove."""
+        return {
+            "kind": self.kind,
+            "tracking_uri": self.tracking_uri,
+            "artifact_root": self.artifact_root,
+            "s3_endpoint": self.s3_endpoint,
+            "bucket": self.bucket,
+            "identities": [i.public() for i in self.identities],
+            "backend_db_uri": self.backend_db_uri,
+            "job_env": dict(self.job_env),
+            "spark_conf": dict(self.spark_conf),
+            "known_gaps": dict(self.known_gaps),
+            "server_version": self.server_version,
+        }
+
+
+def _looks_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in ("secret", "password", "token"))

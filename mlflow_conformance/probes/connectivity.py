@@ -1,0 +1,270 @@
+"""Connectivity of the tracking server, step by step, as a Spark driver sees it.
+
+DNS → TCP → GET /health → GET /version → the REST API answering JSON. Plain sockets and
+http.client with a short timeout per step: the MLflow client would retry for minutes before
+saying anything. Inputs: tracking_uri, timeout, and optionally host_header (the Host the
+server must accept), username/password or token (never echoed), insecure_tls.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import socket
+import ssl
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+try:
+    from . import probekit
+except ImportError:  # run as a standalone script (here or inside a pod)
+    import probekit  # type: ignore[no-redef]
+
+Step = probekit.Step
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+([.+-]?[0-9A-Za-z.+-]*)?$")
+HEADERS_KEPT = ("content-type", "www-authenticate", "location", "server", "content-length")
+
+
+def resolve(host: str, port: int, timeout: float) -> Step:
+    # getaddrinfo has no timeout of its own: bound it with a thread.
+    result: dict[str, Any] = {}
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            result["addresses"] = sorted({info[4][0] for info in infos})
+        except socket.gaierror as exc:
+            result["error"] = str(exc)
+
+    with probekit.Timer() as timer:
+        worker = threading.Thread(target=lookup, daemon=True)
+        worker.start()
+        worker.join(timeout)
+    if worker.is_alive():
+        return probekit.step("dns", "fail", "timeout", f"resolving {host!r} took over {timeout} s",
+                             "check the pod's DNS (kube-dns reachable on port 53, egress policy)",
+                             host=host, seconds=timer.seconds)
+    if "error" in result:
+        return probekit.step(
+            "dns", "fail", "dns_unresolvable", f"{host!r} does not resolve: {result['error']}",
+            f"use a name that resolves from the driver, e.g. <service>.<namespace>"
+            f".svc.cluster.local instead of {host!r}", host=host, error=result["error"],
+            seconds=timer.seconds)
+    return probekit.ok("dns", f"{host} resolves to {', '.join(result['addresses'])}", host=host,
+                       addresses=result["addresses"], seconds=timer.seconds)
+
+
+def connect(host: str, port: int, timeout: float) -> Step:
+    evidence: dict[str, Any] = {"host": host, "port": port}
+    with probekit.Timer() as timer:
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as sock:
+                evidence["peer"] = sock.getpeername()[0]
+            error = None
+        except (TimeoutError, socket.timeout):
+            error = "timeout"
+        except ConnectionRefusedError:
+            error = "refused"
+        except OSError as exc:
+            error = str(exc)
+    evidence["seconds"] = timer.seconds
+    if error is None:
+        return probekit.ok("tcp", f"connected to {evidence['peer']}:{port}", **evidence)
+    if error == "timeout":
+        return probekit.step("tcp", "fail", "timeout", f"TCP connect to {host}:{port} got no "
+                             f"answer in {timeout} s", "a firewall or NetworkPolicy drops the "
+                             "traffic: allow the driver's namespace to reach the server",
+                             **evidence)
+    return probekit.step("tcp", "fail", "connection_refused",
+                         f"TCP connect to {host}:{port} failed: {error}",
+                         f"nothing listens on {host}:{port}: check the Service's port and that "
+                         "the tracking server pod is running", error=error, **evidence)
+
+
+def request(target: dict[str, Any], method: str, path: str, body: bytes | None = None
+            ) -> dict[str, Any]:
+    """One HTTP exchange, no redirects followed, bounded by the timeout."""
+    parsed = urlparse(target["tracking_uri"])
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    timeout = float(target["timeout"])
+    if parsed.scheme == "https":
+        context = ssl.create_default_context()
+        if target.get("insecure_tls"):
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parsed.hostname or "", port, timeout=timeout, context=context)
+    else:
+        conn = http.client.HTTPConnection(parsed.hostname or "", port, timeout=timeout)
+    headers = {"Accept": "application/json", "User-Agent": "mlflow-conformance-probe"}
+    if target.get("host_header"):
+        headers["Host"] = target["host_header"]
+    if target.get("token"):
+        headers["Authorization"] = "Bearer " + target["token"]
+    elif target.get("username"):
+        pair = f"{target['username']}:{target.get('password', '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    base = parsed.path.rstrip("/")
+    with probekit.Timer() as timer:
+        try:
+            conn.request(method, base + path, body=body, headers=headers)
+            response = conn.getresponse()
+            content = response.read(65536)
+            answer: dict[str, Any] = {
+                "status": response.status,
+                "headers": {k: v for k, v in ((h.lower(), v) for h, v in response.getheaders())
+                            if k in HEADERS_KEPT},
+                "body": content.decode("utf-8", "replace"),
+            }
+        except (TimeoutError, socket.timeout):
+            answer = {"error": "timeout"}
+        except (OSError, http.client.HTTPException) as exc:
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            conn.close()
+    answer["seconds"] = timer.seconds
+    answer["request"] = f"{method} {path}"
+    return answer
+
+
+def _evidence(answer: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: answer[k] for k in ("request", "status", "headers", "seconds", "error")
+            if k in answer}
+    if "body" in answer:
+        kept["body_start"] = answer["body"][:200]
+    return kept
+
+
+def _transport_failure(name: str, answer: dict[str, Any], timeout: float) -> Step | None:
+    if answer.get("error") == "timeout":
+        return probekit.step(name, "fail", "timeout", f"{answer['request']} got no answer in "
+                             f"{timeout} s (the port accepts connections but nothing responds)",
+                             "the server is hung or overloaded: check the tracking server pod's "
+                             "logs, CPU and database connections", **_evidence(answer))
+    if "error" in answer:
+        return probekit.step(name, "fail", "connection_refused",
+                             f"{answer['request']} failed: {answer['error']}",
+                             "the connection was dropped: check the server and any proxy in "
+                             "front of it", **_evidence(answer))
+    return None
+
+
+def _auth_failure(name: str, answer: dict[str, Any]) -> Step | None:
+    status, body = answer["status"], answer["body"]
+    if status == 401:
+        return probekit.step(name, "fail", "auth_required", f"{answer['request']} answered 401 "
+                             "(authentication required)", "give the harness and the jobs "
+                             "credentials: MLFLOW_TRACKING_USERNAME/PASSWORD or "
+                             "MLFLOW_TRACKING_TOKEN", **_evidence(answer))
+    if status == 403 and "Invalid Host header" in body:
+        return probekit.step(name, "fail", "host_rejected", f"{answer['request']} answered 403: "
+                             "the server rejects the Host header the client sends",
+                             "add the exact host[:port] the clients use to the server's "
+                             "--allowed-hosts / MLFLOW_SERVER_ALLOWED_HOSTS", **_evidence(answer))
+    if status == 403:
+        return probekit.step(name, "fail", "permission_denied", f"{answer['request']} answered "
+                             "403 (permission denied)", "grant the identity the jobs use read "
+                             "permission on experiments", **_evidence(answer))
+    return None
+
+
+def _looks_html(answer: dict[str, Any]) -> bool:
+    content_type = answer["headers"].get("content-type", "")
+    return "html" in content_type or answer["body"].lstrip()[:15].lower().startswith(
+        ("<!doctype", "<html"))
+
+
+def health(target: dict[str, Any]) -> Step:
+    answer = request(target, "GET", "/health")
+    failure = _transport_failure("health", answer, target["timeout"]) or _auth_failure(
+        "health", answer)
+    if failure:
+        return failure
+    if answer["status"] == 200 and answer["body"].strip() == "OK":
+        return probekit.ok("health", "GET /health answered OK", **_evidence(answer))
+    return probekit.step("health", "fail", "http_error", f"GET /health answered "
+                         f"{answer['status']} {answer['body'][:60]!r}, not 200 OK",
+                         "the URI does not reach a healthy MLflow server: check the Service "
+                         "target and the server's logs", **_evidence(answer))
+
+
+def version(target: dict[str, Any]) -> Step:
+    answer = request(target, "GET", "/version")
+    failure = _transport_failure("version", answer, target["timeout"]) or _auth_failure(
+        "version", answer)
+    if failure:
+        return failure
+    text = answer["body"].strip()
+    if answer["status"] != 200:
+        return probekit.step("version", "fail", "http_error", f"GET /version answered "
+                             f"{answer['status']}", "the server predates MLflow 2.1 or a proxy "
+                             "blocks /version: upgrade or route it", **_evidence(answer))
+    if not VERSION_RE.match(text):
+        return probekit.step("version", "fail", "not_mlflow_version", f"GET /version answered "
+                             f"{text[:60]!r}, which is not an MLflow version",
+                             "the URI reaches something other than an MLflow server (a gateway "
+                             "page?): point it at the tracking Service", **_evidence(answer))
+    return probekit.ok("version", f"server reports MLflow {text}", version=text,
+                       **_evidence(answer))
+
+
+def api(target: dict[str, Any]) -> Step:
+    answer = request(target, "POST", "/api/2.0/mlflow/experiments/search",
+                     json.dumps({"max_results": 1}).encode())
+    failure = _transport_failure("api", answer, target["timeout"]) or _auth_failure("api", answer)
+    if failure:
+        return failure
+    status = answer["status"]
+    if 300 <= status < 400 or _looks_html(answer):
+        where = answer["headers"].get("location", "")
+        return probekit.step("api", "fail", "not_json", f"{answer['request']} answered {status} "
+                             + (f"redirecting to {where}" if where else "with an HTML page")
+                             + " instead of JSON (a gateway login page?)",
+                             "let API paths (/api/...) through the gateway with token or basic "
+                             "auth instead of a browser login", **_evidence(answer))
+    if status != 200:
+        return probekit.step("api", "fail", "http_error", f"{answer['request']} answered "
+                             f"{status}", "check the tracking server's log for this request",
+                             **_evidence(answer))
+    try:
+        data = json.loads(answer["body"])
+    except ValueError:
+        return probekit.step("api", "fail", "not_json", f"{answer['request']} answered 200 but "
+                             "the body is not JSON", "check for a proxy rewriting API answers",
+                             **_evidence(answer))
+    count = len(data.get("experiments", [])) if isinstance(data, dict) else None
+    return probekit.ok("api", "the REST API answers JSON", experiments_seen=count,
+                       **_evidence(answer))
+
+
+def run(inputs: dict[str, Any]) -> dict[str, Any]:
+    parsed = urlparse(inputs["tracking_uri"])
+    host = parsed.hostname or ""
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    timeout = float(inputs.get("timeout", 3.0))
+    target = {**inputs, "timeout": timeout}
+    steps: list[Step] = []
+    failed: Step | None = None
+    for name, check in (("dns", lambda: resolve(host, port, timeout)),
+                        ("tcp", lambda: connect(host, port, timeout)),
+                        ("health", lambda: health(target)),
+                        ("version", lambda: version(target)),
+                        ("api", lambda: api(target))):
+        if failed is not None:
+            steps.append(probekit.blocked(name, failed))
+            continue
+        result = check()
+        steps.append(result)
+        # Transport failures and timeouts block the rest; an HTTP answer does not.
+        if result["outcome"] == "fail" and (name in ("dns", "tcp") or result["code"] == "timeout"):
+            failed = result
+    return {"probe": "connectivity", "tracking_uri": inputs["tracking_uri"], "steps": steps}
+
+
+if __name__ == "__main__":
+    probekit.main(run)

@@ -1,0 +1,1 @@
+"""Results model and the outputs rendered from it (results.json, report.html, junit.xml)."""

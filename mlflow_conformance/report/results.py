@@ -1,0 +1,171 @@
+"""One results model: per test, per requirement, per run. Every output renders from it.
+
+Rules that make a conformance verdict trustworthy:
+- a requirement passes only when a test of it passed and none failed or errored;
+- all-skipped is ``skip``; a requirement no test of this run reached is ``skip`` too;
+- a run in which no requirement passed is INCONCLUSIVE, never CONFORMANT.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..catalog import Catalog, Requirement
+from ..findings import Outcome, worst
+
+SCHEMA_VERSION = "1.0"
+CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE = "CONFORMANT", "NOT CONFORMANT", "INCONCLUSIVE"
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    requirements: list[str]
+    outcome: Outcome
+    code: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    remedy: str = ""
+    duration: float = 0.0
+    worker: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TestResult:
+        return cls(**{**data, "outcome": Outcome(data["outcome"])})
+
+
+@dataclass
+class RequirementResult:
+    id: str
+    area: str
+    title: str
+    statement: str
+    severity: str
+    promises: list[str]
+    footprint: str
+    remediation: str
+    outcome: Outcome
+    tests: list[str]  # node ids
+    codes: list[str]  # diagnosis codes seen (not "ok"), sorted
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequirementResult:
+        return cls(**{**data, "outcome": Outcome(data["outcome"])})
+
+
+def aggregate(outcomes: Iterable[Outcome]) -> Outcome:
+    seen = list(outcomes)
+    if not seen:
+        return Outcome.SKIP
+    if all(o is Outcome.SKIP for o in seen):
+        return Outcome.SKIP
+    found = worst(o for o in seen if o is not Outcome.SKIP)
+    assert found is not None  # non-empty: at least one outcome is not a skip
+    return found
+
+
+def judge_requirements(catalog: Catalog, tests: Iterable[TestResult]) -> list[RequirementResult]:
+    by_requirement: dict[str, list[TestResult]] = {rid: [] for rid in catalog.requirements}
+    for test in tests:
+        for rid in test.requirements:
+            by_requirement.setdefault(rid, []).append(test)
+    results = []
+    for rid in sorted(by_requirement):
+        req: Requirement = catalog[rid]
+        mine = by_requirement[rid]
+        results.append(RequirementResult(
+            id=rid, area=req.area, title=req.title, statement=req.statement,
+            severity=req.severity, promises=list(req.promises), footprint=req.footprint,
+            remediation=req.remediation, outcome=aggregate(t.outcome for t in mine),
+            tests=[t.nodeid for t in mine],
+            codes=sorted({t.code for t in mine if t.code != "ok"})))
+    return results
+
+
+def verdict(requirements: Iterable[RequirementResult], fail_on: str = "must") -> str:
+    """NOT CONFORMANT on a gating failure; INCONCLUSIVE when a gating check could not run
+    (error) or nothing was verified at all; otherwise CONFORMANT."""
+    gating = ("must", "should") if fail_on == "should" else ("must",)
+    reqs = list(requirements)
+    if any(r.outcome is Outcome.FAIL and r.severity in gating for r in reqs):
+        return NOT_CONFORMANT
+    if any(r.outcome is Outcome.ERROR and r.severity in gating for r in reqs):
+        return INCONCLUSIVE
+    if not any(r.outcome in (Outcome.PASS, Outcome.WARN) for r in reqs):
+        return INCONCLUSIVE
+    return CONFORMANT
+
+
+@dataclass
+class RunResults:
+    harness_version: str
+    run_id: str
+    target: dict[str, Any]
+    started: str
+    finished: str
+    tests: list[TestResult]
+    requirements: list[RequirementResult]
+    environment: dict[str, Any]
+    diagnoses: dict[str, str]
+    fail_on: str = "must"
+    schema_version: str = SCHEMA_VERSION
+    baseline: dict[str, Any] | None = None
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.requirements, self.fail_on)
+
+    def summary(self) -> dict[str, Any]:
+        tests = Counter(t.outcome.value for t in self.tests)
+        reqs = Counter(r.outcome.value for r in self.requirements)
+        by_severity: dict[str, Counter[str]] = {}
+        for r in self.requirements:
+            by_severity.setdefault(r.severity, Counter())[r.outcome.value] += 1
+        order = [o.value for o in Outcome]
+        return {
+            "tests": {o: tests.get(o, 0) for o in order},
+            "requirements": {o: reqs.get(o, 0) for o in order},
+            "by_severity": {s: {o: c.get(o, 0) for o in order} for s, c in sorted(by_severity.items())},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "harness_version": self.harness_version,
+            "run_id": self.run_id,
+            "started": self.started,
+            "finished": self.finished,
+            "verdict": self.verdict,
+            "fail_on": self.fail_on,
+            "summary": self.summary(),
+            "target": self.target,
+            "environment": self.environment,
+            "requirements": [r.to_dict() for r in self.requirements],
+            "tests": [t.to_dict() for t in self.tests],
+            "diagnoses": self.diagnoses,
+            "baseline": self.baseline,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunResults:
+        return cls(
+            harness_version=data["harness_version"], run_id=data["run_id"],
+            target=data["target"], started=data["started"], finished=data["finished"],
+            tests=[TestResult.from_dict(t) for t in data["tests"]],
+            requirements=[RequirementResult.from_dict(r) for r in data["requirements"]],
+            environment=data["environment"], diagnoses=data["diagnoses"],
+            fail_on=data.get("fail_on", "must"), schema_version=data["schema_version"],
+            baseline=data.get("baseline"))

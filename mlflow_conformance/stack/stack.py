@@ -1,0 +1,206 @@
+"""Compose the embedded stack, persist its state, reuse it, and take it down without traces.
+
+The state file (mode 0600, it holds the stack's generated credentials) lets a later run or
+`stack down` find the processes; it lives inside the stack's own temporary directory, with
+a pointer beside the harness's cache when the stack is kept up between runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from ..deployment import Deployment, S3Identity
+from . import mlflow_server, postgres, seaweed
+from .process import ProcessRecord, StackError, alive, free_ports
+
+LOCAL_GAPS = {
+    "jar_missing": "the embedded stack runs pip's pyspark, which ships neither hadoop-aws nor "
+                   "the mlflow-spark jar; both exist only on the platform's Spark image",
+}
+
+
+@dataclass
+class StackState:
+    workdir: str
+    artifact_mode: str
+    tracking_port: int
+    s3_port: int
+    pg_port: int
+    pg_password: str
+    identities: list[seaweed.Identity]
+    processes: list[ProcessRecord] = field(default_factory=list)
+    mlflow_version: str = ""
+    started_at: float = 0.0
+    startup_seconds: float = 0.0
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"http://127.0.0.1:{self.tracking_port}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def backend_uri(self) -> str:
+        return postgres.PostgresInfo(self.pg_port, self.pg_password).uri()
+
+    @property
+    def state_file(self) -> Path:
+        return Path(self.workdir) / "state.json"
+
+    def save(self) -> Path:
+        path = self.state_file
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(asdict(self), indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> StackState:
+        data = json.loads(path.read_text())
+        data["identities"] = [seaweed.Identity(**i) for i in data["identities"]]
+        data["processes"] = [ProcessRecord(**p) for p in data["processes"]]
+        return cls(**data)
+
+    def running(self) -> bool:
+        return bool(self.processes) and all(alive(p.pid) for p in self.processes)
+
+    def deployment(self) -> Deployment:
+        ids = {i.name: S3Identity(i.name, i.access_key, i.secret_key, i.expected_access)
+               for i in self.identities}
+        admin = ids["admin"]
+        artifact_root = ("mlflow-artifacts:/" if self.artifact_mode == "proxied"
+                         else f"s3://{seaweed.BUCKET}/{mlflow_server.ARTIFACT_PREFIX}")
+        job_env = {
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
+            "AWS_ACCESS_KEY_ID": admin.access_key,
+            "AWS_SECRET_ACCESS_KEY": admin.secret_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE": "path",
+        }
+        spark_conf = {
+            "spark.hadoop.fs.s3a.endpoint": self.s3_endpoint,
+            "spark.hadoop.fs.s3a.access.key": admin.access_key,
+            "spark.hadoop.fs.s3a.secret.key": admin.secret_key,
+            "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+            "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
+            # Executors get the client environment through the Spark conf, as on the platform.
+            **{f"spark.executorEnv.{k}": v for k, v in job_env.items()},
+        }
+        return Deployment(
+            kind="local", tracking_uri=self.tracking_uri, artifact_root=artifact_root,
+            s3_endpoint=self.s3_endpoint, bucket=seaweed.BUCKET, driver_identity=admin,
+            executor_identity=admin, other_identities=(ids["reader"], ids["outsider"]),
+            backend_db_uri=self.backend_uri, job_env=job_env, spark_conf=spark_conf,
+            known_gaps=LOCAL_GAPS, server_version=self.mlflow_version)
+
+
+Progress = Callable[[str], None]
+
+
+def start(artifact_mode: str = "proxied", progress: Progress | None = None) -> StackState:
+    say = progress or (lambda _msg: None)
+    began = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="mlflow-conformance-stack-"))
+    workdir.chmod(0o711)  # PostgreSQL runs as another user and must reach its folders
+    # All ports in one call: separate calls could hand out the same free port twice.
+    tracking_port, pg_port, *s3_ports = free_ports(9)
+    s3_port = s3_ports[0]
+    state = StackState(str(workdir), artifact_mode, tracking_port, s3_port, pg_port, "",
+                       seaweed.make_identities(), started_at=time.time(),
+                       mlflow_version=metadata.version("mlflow"))
+    try:
+        say("starting PostgreSQL and SeaweedFS S3")
+        # Both start in about a second; neither needs the other.
+        pg_record, pg_info = postgres.start(workdir, pg_port)
+        state.processes.append(pg_record)
+        state.pg_password = pg_info.password
+        state.save()
+        state.processes.append(seaweed.start(workdir, s3_ports, state.identities))
+        state.save()
+        say(f"starting mlflow server {state.mlflow_version} ({artifact_mode} artifacts)")
+        admin = state.identities[0]
+        state.processes.append(mlflow_server.start(
+            workdir, tracking_port, state.backend_uri, state.s3_endpoint, seaweed.BUCKET,
+            admin.access_key, admin.secret_key, artifact_mode))
+    except BaseException:
+        # Ctrl-C during start-up lands here too: nothing that started may outlive us.
+        stop(state)
+        raise
+    state.startup_seconds = round(time.monotonic() - began, 2)
+    state.save()
+    say(f"stack ready in {state.startup_seconds:.1f} s at {state.tracking_uri}")
+    return state
+
+
+_STOPPERS = {
+    "mlflow-server": mlflow_server.stop_server,
+    "seaweedfs": seaweed.stop_server,
+    "postgresql": postgres.stop_server,
+}
+
+
+def stop(state: StackState) -> None:
+    """Stop servers in reverse start order (clients before the stores), remove the folder."""
+    errors = []
+    for record in reversed(state.processes):
+        try:
+            _STOPPERS[record.name](record)
+        except Exception as exc:  # noqa: BLE001 - keep stopping the others
+            errors.append(f"{record.name}: {exc}")
+    shutil.rmtree(state.workdir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        pointer = pointer_file()
+        if pointer.exists() and pointer.read_text().strip() == str(state.state_file):
+            pointer.unlink()
+    if errors:
+        raise StackError("; ".join(errors))
+
+
+def pointer_file() -> Path:
+    """Where `stack up` records the state file of the stack it keeps running."""
+    configured = os.environ.get("MLFLOW_CONFORMANCE_STACK_POINTER")
+    if configured:
+        return Path(configured)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "mlflow-conformance" / "stack-pointer"
+
+
+def find_running() -> StackState | None:
+    """The stack kept up by `stack up`, if it still runs."""
+    pointer = pointer_file()
+    try:
+        state = StackState.load(Path(pointer.read_text().strip()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state if state.running() else None
+
+
+def keep(state: StackState) -> Path:
+    pointer = pointer_file()
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    pointer.write_text(str(state.state_file))
+    return pointer
+
+
+class LocalStack:
+    """Namespace of the stack's life cycle, for callers that prefer one name to import."""
+
+    start = staticmethod(start)
+    stop = staticmethod(stop)
+    find_running = staticmethod(find_running)
+    keep = staticmethod(keep)
+
+
+__all__ = ["LocalStack", "StackError", "StackState", "find_running", "keep", "start", "stop"]
