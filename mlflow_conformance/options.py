@@ -118,6 +118,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("artifact-mode", "Artifact mode of the embedded stack's server: proxied "
                "(mlflow-artifacts:/) or direct (s3://).", choice(*ARTIFACT_MODES), "proxied",
                metavar="MODE"),
+    # Spark.
+    OptionSpec("spark-master", "Spark master for the Spark suites (local[N] runs Spark here; "
+               "the cluster target will run Spark work in the cluster).", text, "local[2]",
+               metavar="URL"),
+    OptionSpec("udf-min-rows-per-second", "spark_udf throughput below this fails "
+               "(below_threshold).", positive_float, 20000.0, metavar="ROWS"),
     # Behaviour.
     OptionSpec("profile", "Which checks run: smoke (read-only, fast), full, release.",
                choice(*PROFILES), "full", metavar="NAME"),
