@@ -11,3 +11,6 @@ pytest_plugins = sorted(
     f"fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py")
     if path.stem not in NOT_PLUGINS
 )
+
+# The harness's self-tests run inner pytest sessions (pytester).
+pytest_plugins.append("pytester")

@@ -8,7 +8,7 @@ silent change.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -52,9 +52,19 @@ class Catalog:
     def __contains__(self, requirement_id: object) -> bool:
         return requirement_id in self.requirements
 
-    def golden(self) -> str:
-        return "\n".join(r.golden_line() for r in sorted(self.requirements.values(),
-                                                          key=lambda r: r.id)) + "\n"
+    def golden(self, ids: Iterable[str] | None = None) -> str:
+        chosen = sorted(self.requirements if ids is None else ids)
+        return "".join(self.requirements[rid].golden_line() + "\n" for rid in chosen)
+
+    def untested(self, tested: Iterable[str]) -> list[str]:
+        """Requirements no test names (a requirement without a test is a defect)."""
+        return sorted(set(self.requirements) - set(tested))
+
+
+def ids_by_file(directory: Path = CATALOG_DIR) -> dict[str, list[str]]:
+    """Requirement IDs per catalog file, for the per-area golden lists."""
+    return {path.stem: [str(e["id"]) for e in tomllib.loads(path.read_text()).get(
+        "requirements", [])] for path in sorted(directory.glob("*.toml"))}
 
 
 def parse(texts: Mapping[str, str]) -> Catalog:
