@@ -1,0 +1,53 @@
+"""What runs where: Python and package versions on the driver and inside Spark executors.
+
+The executor side runs inside Spark tasks (mapPartitions), so it sees exactly what a UDF or
+an artifact upload on an executor would see. The function shipped to executors is pickled
+by value, so executors need no copy of this package (as on the platform's image).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PACKAGES = ("mlflow", "mlflow-skinny", "pandas", "pyarrow", "numpy", "cloudpickle", "boto3",
+            "botocore", "pyspark", "scikit-learn", "psycopg2-binary")
+
+
+def local_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
+    """Python and package versions of this interpreter (standard library only)."""
+    import os
+    import platform
+    import socket
+    import sys
+    from importlib import metadata
+
+    found: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return {"python": platform.python_version(), "python_minor": "%d.%d" % sys.version_info[:2],
+            "executable": sys.executable, "host": socket.gethostname(), "pid": os.getpid(),
+            "packages": found}
+
+
+def executor_versions(spark: Any, partitions: int = 2) -> list[dict[str, Any]]:
+    """local_versions() as seen inside executor tasks, one entry per distinct environment."""
+    from pyspark import cloudpickle
+
+    import mlflow_conformance.environment as this
+
+    cloudpickle.register_pickle_by_value(this)
+    packages = PACKAGES
+
+    def probe(_rows: Any) -> Any:
+        yield local_versions(packages)
+
+    seen = spark.sparkContext.parallelize(range(partitions), partitions).mapPartitions(
+        probe).collect()
+    distinct: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for entry in seen:
+        key = (entry["executable"], entry["python"], tuple(sorted(entry["packages"].items())))
+        distinct.setdefault(key, entry)
+    return list(distinct.values())
