@@ -93,7 +93,7 @@ def start(workdir: Path, port: int) -> tuple[ProcessRecord, PostgresInfo]:
         "-c", "full_page_writes=off", "-c", "max_connections=60",
     ], workdir / "logs" / "postgresql.log", user=user)
     info = PostgresInfo(port, password)
-    wait_ready(record, lambda: _create_database(info), timeout=30)
+    wait_ready(record, lambda: _create_database(info), timeout=30, stopper=stop_server)
     return record, info
 
 

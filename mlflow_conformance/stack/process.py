@@ -122,19 +122,28 @@ def log_tail(path: str | Path, lines: int = 25) -> str:
     return "\n".join(content[-lines:])
 
 
-def wait_ready(record: ProcessRecord, ready: Callable[[], bool], timeout: float) -> float:
-    """Poll ``ready`` until it holds; fail with the server's log tail if it dies or times out."""
+def wait_ready(record: ProcessRecord, ready: Callable[[], bool], timeout: float,
+               stopper: Callable[[ProcessRecord], None] | None = None) -> float:
+    """Poll ``ready`` until it holds; fail with the server's log tail if it dies or times out.
+
+    On any failure, Ctrl-C included, the process is stopped here: the caller has not yet
+    recorded it anywhere, so nobody else could.
+    """
     start = time.monotonic()
-    while True:
-        if ready():
-            return time.monotonic() - start
-        if not alive(record.pid):
-            raise StackError(f"{record.name} exited during start-up; its log ({record.log}) ends:\n"
-                             + log_tail(record.log))
-        if time.monotonic() - start > timeout:
-            raise StackError(f"{record.name} was not ready after {timeout:.0f} s; its log "
-                             f"({record.log}) ends:\n" + log_tail(record.log))
-        time.sleep(0.1)
+    try:
+        while True:
+            if ready():
+                return time.monotonic() - start
+            if not alive(record.pid):
+                raise StackError(f"{record.name} exited during start-up; its log ({record.log}) "
+                                 "ends:\n" + log_tail(record.log))
+            if time.monotonic() - start > timeout:
+                raise StackError(f"{record.name} was not ready after {timeout:.0f} s; its log "
+                                 f"({record.log}) ends:\n" + log_tail(record.log))
+            time.sleep(0.1)
+    except BaseException:
+        (stopper or stop)(record)
+        raise
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -1,0 +1,129 @@
+"""Options: one table, mirrored by environment variables, bad input rejected up front with
+one line and no traceback."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlflow_conformance.options import OPTIONS, OptionError, resolve
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_no_target_means_the_embedded_stack():
+    assert resolve({}, environ={}).target == "local"
+
+
+def test_every_option_reads_its_environment_variable():
+    env = {"MLFLOW_CONFORMANCE_TRACKING_URI": "http://mlflow.example:5000",
+           "MLFLOW_CONFORMANCE_PROBE_TIMEOUT": "1.5", "MLFLOW_CONFORMANCE_PROFILE": "smoke"}
+    settings = resolve({}, environ=env)
+    assert settings.target == "remote"
+    assert settings["tracking-uri"] == "http://mlflow.example:5000"
+    assert settings["probe-timeout"] == 1.5
+    assert settings["profile"] == "smoke"
+
+
+def test_command_line_wins_over_environment():
+    settings = resolve({"probe-timeout": 2.0}, environ={"MLFLOW_CONFORMANCE_PROBE_TIMEOUT": "9"})
+    assert settings["probe-timeout"] == 2.0
+
+
+def test_standard_aws_variables_are_the_fallback_for_credentials():
+    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x" * 12,
+           "MLFLOW_S3_ENDPOINT_URL": "http://s3.example:9000"}
+    settings = resolve({}, environ=env)
+    assert settings["s3-access-key"] == "AKIDEXAMPLE"
+    assert settings["s3-endpoint"] == "http://s3.example:9000"
+
+
+def test_options_are_named_consistently():
+    assert all(spec.env == "MLFLOW_CONFORMANCE_" + spec.name.upper().replace("-", "_")
+               for spec in OPTIONS)
+    assert len({spec.name for spec in OPTIONS}) == len(OPTIONS)
+
+
+@pytest.mark.parametrize(("given", "env", "message"), [
+    ({"tracking-uri": "http://x:5000", "cluster": True}, {}, "choose one target"),
+    ({"local": True}, {"MLFLOW_CONFORMANCE_TRACKING_URI": "http://x:5000"}, "choose one target"),
+    ({}, {"MLFLOW_CONFORMANCE_TRACKING_URI": "mlflow.example:5000"}, "not an http(s) URL"),
+    ({}, {"MLFLOW_CONFORMANCE_PROFILE": "everything"}, "not one of: smoke, full, release"),
+    ({}, {"MLFLOW_CONFORMANCE_PROBE_TIMEOUT": "-1"}, "greater than zero"),
+    ({"fail-on": "regression"}, {}, "needs --baseline"),
+    ({"kube-context": "prod"}, {}, "only applies with --cluster"),
+])
+def test_bad_settings_are_rejected_with_the_source_named(given, env, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        resolve(given, environ=env)
+
+
+def run_pytest(*args, env=None, timeout=60):
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})},
+                          check=False)
+    return done, time.monotonic() - began
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    (["--tracking-uri", "mlflow.example:5000"], {}, "not an http(s) URL"),
+    (["--profile", "everything"], {}, "not one of: smoke, full, release"),
+    (["--local", "--tracking-uri", "http://127.0.0.1:9"], {}, "choose one target"),
+    ([], {"MLFLOW_CONFORMANCE_PROBE_TIMEOUT": "soon"}, "MLFLOW_CONFORMANCE_PROBE_TIMEOUT"),
+])
+def test_bad_input_is_one_line_exit_4_no_traceback(args, env, expected):
+    done, _ = run_pytest(*args, env=env)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_cluster_without_kubeconfig_fails_fast_naming_what_it_tried(tmp_path):
+    missing = tmp_path / "no-such-kubeconfig"
+    done, elapsed = run_pytest("--cluster", "--kube-context", "prod",
+                               env={"KUBECONFIG": str(missing)})
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    error_lines = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(error_lines) == 1
+    assert str(missing) in error_lines[0] and "context prod" in error_lines[0]
+    assert "Traceback" not in done.stderr
+    assert elapsed < 20
+
+
+def test_cluster_whose_api_server_is_down_fails_within_seconds(tmp_path):
+    from tests.fault_servers import closed_port
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(f"""
+apiVersion: v1
+kind: Config
+clusters:
+- name: dead
+  cluster: {{server: "https://127.0.0.1:{closed_port()}", insecure-skip-tls-verify: true}}
+users:
+- name: someone
+  user: {{token: not-a-real-token}}
+contexts:
+- name: dead-context
+  context: {{cluster: dead, user: someone}}
+current-context: dead-context
+""")
+    done, elapsed = run_pytest("--cluster", env={"KUBECONFIG": str(kubeconfig)})
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "no cluster reachable" in done.stderr and str(kubeconfig) in done.stderr
+    assert "not-a-real-token" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert elapsed < 20
+
+
+def test_help_lists_the_option_group_with_environment_variables():
+    done, _ = run_pytest("--help")
+    assert "MLflow-on-Ilum conformance harness" in done.stdout
+    for spec in OPTIONS:
+        assert f"--{spec.name}" in done.stdout
+    assert "MLFLOW_CONFORMANCE_TRACKING_URI" in done.stdout

@@ -1,0 +1,139 @@
+"""The embedded stack: shared, reused, and gone without a trace, also after Ctrl-C or a
+failed start."""
+
+import glob
+import shutil
+import tempfile
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlflow_conformance.stack import mlflow_server, seaweed
+from mlflow_conformance.stack import stack as local_stack
+from mlflow_conformance.stack.process import StackError
+
+ROOT = Path(__file__).parent.parent
+
+
+def stack_dirs(root: Path) -> set[str]:
+    return set(glob.glob(f"{root}/mlflow-conformance-stack-*"))
+
+
+def stack_processes(root: Path) -> list[str]:
+    """Command lines of processes that belong to a stack created under ``root``."""
+    found = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            text = Path(cmdline).read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if f"{root}/mlflow-conformance-stack-" in text:
+            found.append(text)
+    return found
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def scratch():
+    """A temp root of the test's own (other stacks may run on this machine at the same
+    time). Not under pytest's tmp_path: PostgreSQL runs as another user and must reach it."""
+    root = Path(tempfile.mkdtemp(prefix="mc-selftest-"))
+    root.chmod(0o711)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def isolated_env(tmp_path, scratch):
+    """A run that cannot reuse a kept stack and creates its stack under ``scratch``."""
+    return {**os.environ, "MLFLOW_CONFORMANCE_STACK_POINTER": str(tmp_path / "no-pointer"),
+            "TMPDIR": str(scratch)}
+
+
+def run_suite(env, *args, timeout=180):
+    return subprocess.run([sys.executable, "-m", "pytest", "suites/test_connectivity.py", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def test_a_local_run_leaves_no_process_port_or_folder(isolated_env, tmp_path, scratch):
+    began = time.monotonic()
+    done = run_suite(isolated_env, "--report-dir", str(tmp_path / "report"))
+    elapsed = time.monotonic() - began
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "verdict: CONFORMANT" in done.stdout
+    target = json.loads((tmp_path / "report" / "results.json").read_text())["target"]
+    port = int(target["tracking_uri"].rsplit(":", 1)[1])
+    assert not listening(port)
+    assert stack_dirs(scratch) == set()
+    assert stack_processes(scratch) == []
+    assert elapsed < 60
+
+
+def test_xdist_workers_share_one_stack(isolated_env, tmp_path):
+    spy = tmp_path / "spy.txt"
+    done = run_suite({**isolated_env, "STACK_SPY_FILE": str(spy)}, "-n", "2", "-p",
+                     "tests.stack_spy", "--report-dir", str(tmp_path / "report"))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    uris = spy.read_text().split()
+    assert len(uris) == 2 and len(set(uris)) == 1
+
+
+def test_ctrl_c_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch):
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "suites/test_connectivity.py",
+                             "--report-dir", str(tmp_path / "report")], cwd=ROOT,
+                            env=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        # Wait until the stack is partly or fully up: its folder and a server exist.
+        while time.monotonic() < deadline and not stack_processes(scratch):
+            time.sleep(0.2)
+        assert stack_dirs(scratch), "the run never started a stack"
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.TESTS_FAILED, 1, 2)
+    assert stack_dirs(scratch) == set()
+    assert stack_processes(scratch) == []
+
+
+def test_a_server_that_cannot_start_shows_its_log_and_is_gone(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        (tmp_path / "tmp").mkdir()
+        with pytest.raises(StackError) as failure:
+            mlflow_server.start(tmp_path, port, "sqlite:///" + str(tmp_path / "db.sqlite"),
+                                "http://127.0.0.1:9", "mlflow", "key", "secret", "proxied")
+    assert "Address already in use" in str(failure.value)
+    assert "its log" in str(failure.value)
+    assert stack_processes(tmp_path) == []
+
+
+def test_a_failed_start_stops_what_did_start(monkeypatch, scratch):
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def broken(*_args, **_kwargs):
+        raise StackError("injected: seaweedfs did not start")
+
+    monkeypatch.setattr(seaweed, "start", broken)
+    with pytest.raises(StackError, match="injected"):
+        local_stack.start()
+    assert stack_dirs(scratch) == set()
+    assert stack_processes(scratch) == []
