@@ -1,0 +1,37 @@
+"""Fixtures for the harness's own tests."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.context import run_context
+from fixtures.target import current_stack_state
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def stack_pointer(deployment, pytestconfig, tmp_path_factory) -> Path:
+    """A pointer file to this session's embedded stack: an inner run given it through
+    MLFLOW_CONFORMANCE_STACK_POINTER reuses the stack instead of starting another."""
+    state = current_stack_state(run_context(pytestconfig))
+    assert state is not None, "the session's deployment is not an embedded stack"
+    pointer = tmp_path_factory.mktemp("pointer") / "stack-pointer"
+    pointer.write_text(str(state.state_file))
+    return pointer
+
+
+@pytest.fixture
+def run_harness(tmp_path):
+    """Run `pytest ARGS` from the repository root in a subprocess, as a user would."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300
+            ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT,
+                              env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    return run

@@ -1,0 +1,58 @@
+"""One description of the deployment, whatever the target: the same stack reached as
+--local and as --tracking-uri gives the same verdicts, and no secret reaches the report."""
+
+import json
+
+from mlflow_conformance.redact import MASK, Redactor
+
+
+def outcomes(report_dir):
+    data = json.loads((report_dir / "results.json").read_text())
+    return data, {r["id"]: (r["outcome"], r["codes"]) for r in data["requirements"]
+                  if r["area"] == "connectivity"}
+
+
+def test_tracking_uri_target_matches_local(deployment, stack_pointer, run_harness, tmp_path):
+    local = run_harness("suites/test_connectivity.py", "--report-dir", str(tmp_path / "local"),
+                        env={"MLFLOW_CONFORMANCE_STACK_POINTER": str(stack_pointer)})
+    remote = run_harness("suites/test_connectivity.py", "--tracking-uri",
+                         deployment.tracking_uri, "--report-dir", str(tmp_path / "remote"))
+    assert local.returncode == remote.returncode == 0, local.stdout[-2000:] + remote.stdout[-2000:]
+    local_data, local_verdicts = outcomes(tmp_path / "local")
+    remote_data, remote_verdicts = outcomes(tmp_path / "remote")
+    assert local_data["target"]["kind"] == "local" and remote_data["target"]["kind"] == "remote"
+    assert local_verdicts == remote_verdicts
+    assert all(outcome == "pass" for outcome, _ in local_verdicts.values())
+
+
+def test_no_secret_reaches_any_report_file(deployment, run_harness, tmp_path):
+    admin = deployment.driver_identity
+    env = {"AWS_ACCESS_KEY_ID": admin.access_key, "AWS_SECRET_ACCESS_KEY": admin.secret_key,
+           "MLFLOW_S3_ENDPOINT_URL": deployment.s3_endpoint,
+           "MLFLOW_CONFORMANCE_BACKEND_DB_URI": deployment.backend_db_uri}
+    done = run_harness("suites/test_connectivity.py", "--tracking-uri", deployment.tracking_uri,
+                       "--report-dir", str(tmp_path / "report"), env=env)
+    assert done.returncode == 0, done.stdout[-2000:]
+    password = deployment.backend_db_uri.split(":")[2].split("@")[0]
+    written = "".join(p.read_text() for p in (tmp_path / "report").iterdir() if p.is_file())
+    assert admin.secret_key not in written and password not in written
+    assert admin.secret_key not in done.stdout + done.stderr
+    # The public half stays: support needs to know which identity was used.
+    assert admin.access_key in written and MASK in written
+
+
+def test_redactor_rules_and_audit():
+    redactor = Redactor(["topsecretvalue"])
+    data = {"note": "token topsecretvalue leaked", "password": "hunter22",
+            "uri": "postgresql+psycopg2://postgres:pw123@127.0.0.1:5432/mlflow",
+            "aws_access_key_id": "AKIDPUBLIC", "spark.hadoop.fs.s3a.secret.key": "abc",
+            "nested": [{"Authorization": "Bearer xyz"}]}
+    clean = redactor.scrub(data)
+    assert clean["note"] == f"token {MASK} leaked"
+    assert clean["password"] == MASK
+    assert clean["uri"] == f"postgresql+psycopg2://postgres:{MASK}@127.0.0.1:5432/mlflow"
+    assert clean["aws_access_key_id"] == "AKIDPUBLIC"
+    assert clean["spark.hadoop.fs.s3a.secret.key"] == MASK
+    assert clean["nested"][0]["Authorization"] == MASK
+    assert redactor.audit == {"known-secret": 1, "secret-key": 3, "uri-password": 1}
+    assert data["password"] == "hunter22"  # a copy: the input is untouched
