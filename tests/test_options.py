@@ -127,3 +127,10 @@ def test_help_lists_the_option_group_with_environment_variables():
     for spec in OPTIONS:
         assert f"--{spec.name}" in done.stdout
     assert "MLFLOW_CONFORMANCE_TRACKING_URI" in done.stdout
+
+
+def test_readme_documents_every_option():
+    readme = (ROOT / "README.md").read_text()
+    missing = [spec.name for spec in OPTIONS
+               if f"`--{spec.name}`" not in readme or f"`{spec.env}`" not in readme]
+    assert missing == []
