@@ -27,7 +27,8 @@ def local_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             found[name] = None
-    return {"python": platform.python_version(), "python_minor": "%d.%d" % sys.version_info[:2],
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return {"python": platform.python_version(), "python_minor": minor,
             "executable": sys.executable, "host": socket.gethostname(), "pid": os.getpid(),
             "packages": found}
 

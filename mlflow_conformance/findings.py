@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     # Aggregation takes the highest rank. A definite failure outranks "could not check".
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
     SKIP = "skip"
     WARN = "warn"
     FAIL = "fail"

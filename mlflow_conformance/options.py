@@ -92,9 +92,11 @@ ARTIFACT_MODES = ("proxied", "direct")
 
 OPTIONS: tuple[OptionSpec, ...] = (
     # Targets: exactly one; none named means --local.
-    OptionSpec("local", "Run against the embedded reference stack (default when no target is named); "
-               "reuses a stack started with `python -m mlflow_conformance stack up`.", flag, False, True),
-    OptionSpec("tracking-uri", "Run against the MLflow tracking server at URL.", http_url, metavar="URL"),
+    OptionSpec("local", "Run against the embedded reference stack (default when no target is "
+               "named); reuses a stack started with `python -m mlflow_conformance stack up`.",
+               flag, False, True),
+    OptionSpec("tracking-uri", "Run against the MLflow tracking server at URL.", http_url,
+               metavar="URL"),
     OptionSpec("cluster", "Run against a live Kubernetes cluster (kubeconfig).", flag, False, True),
     OptionSpec("kube-context", "kubeconfig context for --cluster (default: current context).",
                metavar="NAME"),

@@ -53,10 +53,10 @@ def http_server(status: int, body: str, headers: dict[str, str] | None = None,
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._answer()
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             self.rfile.read(length)
             self._answer()

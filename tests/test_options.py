@@ -90,7 +90,8 @@ def test_cluster_without_kubeconfig_fails_fast_naming_what_it_tried(tmp_path):
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
     error_lines = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
     assert len(error_lines) == 1
-    assert str(missing) in error_lines[0] and "context prod" in error_lines[0]
+    assert str(missing) in error_lines[0]
+    assert "context prod" in error_lines[0]
     assert "Traceback" not in done.stderr
     assert elapsed < 20
 
@@ -115,7 +116,8 @@ current-context: dead-context
 """)
     done, elapsed = run_pytest("--cluster", env={"KUBECONFIG": str(kubeconfig)})
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "no cluster reachable" in done.stderr and str(kubeconfig) in done.stderr
+    assert "no cluster reachable" in done.stderr
+    assert str(kubeconfig) in done.stderr
     assert "not-a-real-token" not in done.stderr
     assert "Traceback" not in done.stderr
     assert elapsed < 20

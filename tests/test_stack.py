@@ -2,14 +2,14 @@
 failed start."""
 
 import glob
-import shutil
-import tempfile
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -88,7 +88,8 @@ def test_xdist_workers_share_one_stack(isolated_env, tmp_path):
                      "tests.stack_spy", "--report-dir", str(tmp_path / "report"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     uris = spy.read_text().split()
-    assert len(uris) == 2 and len(set(uris)) == 1
+    assert len(uris) == 2
+    assert len(set(uris)) == 1
 
 
 def test_ctrl_c_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch):

@@ -20,7 +20,8 @@ def test_tracking_uri_target_matches_local(deployment, stack_pointer, run_harnes
     assert local.returncode == remote.returncode == 0, local.stdout[-2000:] + remote.stdout[-2000:]
     local_data, local_verdicts = outcomes(tmp_path / "local")
     remote_data, remote_verdicts = outcomes(tmp_path / "remote")
-    assert local_data["target"]["kind"] == "local" and remote_data["target"]["kind"] == "remote"
+    assert local_data["target"]["kind"] == "local"
+    assert remote_data["target"]["kind"] == "remote"
     assert local_verdicts == remote_verdicts
     assert all(outcome == "pass" for outcome, _ in local_verdicts.values())
 
@@ -35,10 +36,12 @@ def test_no_secret_reaches_any_report_file(deployment, run_harness, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     password = deployment.backend_db_uri.split(":")[2].split("@")[0]
     written = "".join(p.read_text() for p in (tmp_path / "report").iterdir() if p.is_file())
-    assert admin.secret_key not in written and password not in written
+    assert admin.secret_key not in written
+    assert password not in written
     assert admin.secret_key not in done.stdout + done.stderr
     # The public half stays: support needs to know which identity was used.
-    assert admin.access_key in written and MASK in written
+    assert admin.access_key in written
+    assert MASK in written
 
 
 def test_redactor_rules_and_audit():

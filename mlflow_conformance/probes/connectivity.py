@@ -64,7 +64,7 @@ def connect(host: str, port: int, timeout: float) -> Step:
             with socket.create_connection((host, port), timeout=timeout) as sock:
                 evidence["peer"] = sock.getpeername()[0]
             error = None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             error = "timeout"
         except ConnectionRefusedError:
             error = "refused"
@@ -121,7 +121,7 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
                             if k in HEADERS_KEPT},
                 "body": content.decode("utf-8", "replace"),
             }
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             answer = {"error": "timeout"}
         except (OSError, http.client.HTTPException) as exc:
             answer = {"error": f"{type(exc).__name__}: {exc}"}

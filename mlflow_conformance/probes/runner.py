@@ -22,7 +22,7 @@ def run_probe(name: str, inputs: dict[str, Any], timeout: float,
               python: str = sys.executable, env: dict[str, str] | None = None) -> dict[str, Any]:
     script = PROBE_DIR / f"{name}.py"
     try:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [python, str(script)], input=json.dumps(inputs), capture_output=True, text=True,
             timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired:

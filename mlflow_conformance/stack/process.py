@@ -62,7 +62,7 @@ def spawn(name: str, argv: Sequence[str], log: Path, *, env: Mapping[str, str] |
           cwd: Path | None = None, user: str | None = None) -> ProcessRecord:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        proc = subprocess.Popen(  # noqa: S603 - argv is built by the harness, not from input
+        proc = subprocess.Popen(
             list(argv), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True,
             user=user, group=user)
