@@ -1,0 +1,106 @@
+"""The backend store's alembic revision against the head of the server's MLflow version.
+
+The installed mlflow's migration scripts say which revisions exist and how they descend;
+for a server of another version, its head comes from a table of known heads (the installed
+package cannot know revisions newer than itself).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from .deployment import Deployment
+from .findings import Finding, Outcome, passed
+from .versions import parse
+
+# Heads of released MLflow versions (FAILURE-MODES B1), by major.minor.
+KNOWN_HEADS = {(2, 22): "0584bdc529eb", (3, 5): "bf29a5ff90ea", (3, 7): "bf29a5ff90ea",
+               (3, 9): "d3e4f5a6b7c8", (3, 10): "1b5f0d9ad7c1", (3, 18): "f4a9b2c7d1e6"}
+
+
+@cache
+def migrations() -> dict[str, Any]:
+    """Heads and every revision (with its ancestors) of the installed mlflow's migrations."""
+    import mlflow
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", os.path.join(
+        os.path.dirname(mlflow.__file__), "store", "db_migrations"))
+    scripts = ScriptDirectory.from_config(config)
+    ancestors = {rev.revision: sorted(r.revision for r in scripts.iterate_revisions(
+        rev.revision, "base")) for rev in scripts.walk_revisions()}
+    return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()),
+            "ancestors": ancestors}
+
+
+def read_revision(db_uri: str, timeout: int = 5) -> dict[str, Any]:
+    """SELECT version_num FROM alembic_version, bounded by a connect timeout."""
+    import sqlalchemy
+    from sqlalchemy.exc import NoSuchTableError, ProgrammingError, SQLAlchemyError
+
+    args = {"connect_timeout": timeout} if db_uri.startswith("postgresql") else {}
+    engine = sqlalchemy.create_engine(db_uri, connect_args=args, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            if not sqlalchemy.inspect(conn).has_table("alembic_version"):
+                return {"revisions": None}
+            rows = conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
+            return {"revisions": sorted(str(r[0]) for r in rows)}
+    except (NoSuchTableError, ProgrammingError):
+        return {"revisions": None}
+    except SQLAlchemyError as exc:
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
+    finally:
+        engine.dispose()
+
+
+def expected_head(server_version: str | None, package: Mapping[str, Any]) -> str | None:
+    server = parse(server_version)
+    if server is not None and server == parse(package["mlflow"]) and len(package["heads"]) == 1:
+        return str(package["heads"][0])
+    return KNOWN_HEADS.get(server[:2]) if server else None
+
+
+def judge(db: Mapping[str, Any], server_version: str | None,
+          package: Mapping[str, Any]) -> Finding:
+    head = expected_head(server_version, package)
+    evidence = {"database": dict(db), "server_version": server_version, "expected_head": head,
+                "package_mlflow": package["mlflow"], "package_heads": package["heads"]}
+    upgrade = f"run 'mlflow db upgrade <database_uri>' with mlflow {server_version}, after a backup"
+    if "error" in db:
+        return Finding(Outcome.FAIL, "db_unreachable", f"could not read the schema revision: "
+                       f"{db['error']}", evidence, "check the backend URI, credentials and "
+                       "network path to the database")
+    if db["revisions"] is None:
+        return Finding(Outcome.FAIL, "schema_missing", "the database has no alembic_version "
+                       "table", evidence, "point the server at its MLflow database, or "
+                       "initialise it by starting the server once")
+    if head is None:
+        return Finding(Outcome.WARN, "schema_head_unknown", f"no known head revision for server "
+                       f"version {server_version}; database at {db['revisions']}", evidence,
+                       "run the harness with the server's mlflow version installed")
+    current = db["revisions"][0] if len(db["revisions"]) == 1 else None
+    if current == head:
+        return passed(f"database at {head}, the head of mlflow {server_version}", **evidence)
+    ancestors = package["ancestors"]
+    if current in ancestors and head in ancestors and current in ancestors[head]:
+        return Finding(Outcome.FAIL, "schema_behind", f"database at {current}, older than "
+                       f"{head} that mlflow {server_version} expects", evidence, upgrade)
+    return Finding(Outcome.FAIL, "schema_unknown", f"database at {db['revisions']}, a revision "
+                   f"mlflow {server_version} does not know (head {head}): the database is newer "
+                   "than the server", evidence, "run the server's newer MLflow version again, "
+                   "or restore the database backup that matches this server")
+
+
+def schema_of(deployment: Deployment, facts: Mapping[str, Any]) -> Finding:
+    """Collect and judge: the server's own /version decides which head applies."""
+    answer = facts["version"]
+    said = answer.get("body_start") if answer.get("status") == 200 else None
+    version = said if parse(said) else deployment.server_version
+    assert deployment.backend_db_uri
+    return judge(read_revision(deployment.backend_db_uri), version, migrations())
