@@ -1,35 +1,48 @@
 """Exit codes for CI gates: the run's verdict as a number a pipeline can branch on.
 
-pytest's own codes keep their meaning (2 interrupted, 3 internal error, 4 usage error);
-the harness adds its own above them.
+pytest's own codes keep their meaning (2 interrupted, 3 internal error, 4 usage error,
+5 nothing collected); the harness adds its own above them. The table EXIT_CODES is the
+documentation (the README's exit-code table is generated from it).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..findings import Outcome
 from .results import CONFORMANT, INCONCLUSIVE, RunResults
 
 EXIT_CONFORMANT = 0
 EXIT_MUST_FAILED = 1  # NOT CONFORMANT: a must requirement failed
-EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4  # pytest's
+EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_TESTS = 2, 3, 4, 5  # pytest's
 EXIT_SHOULD_FAILED = 6  # only should requirements failed, and --fail-on should / --strict
 EXIT_REGRESSED = 7  # --fail-on regression: something that passed in the baseline fails now
 EXIT_INCONCLUSIVE = 8  # the harness could not check a gating requirement, or verified nothing
 
 EXIT_CODES = {
-    EXIT_CONFORMANT: "conformant (or, with --fail-on regression, no regression)",
+    EXIT_CONFORMANT: "conformant (with --fail-on regression: no new failure against the "
+                     "baseline)",
     EXIT_MUST_FAILED: "not conformant: a must requirement failed",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the reports hold what ran until then",
     EXIT_INTERNAL: "internal error of pytest or the harness",
-    EXIT_USAGE: "usage error: bad option, unreachable cluster, unknown requirement",
-    EXIT_SHOULD_FAILED: "not conformant: should requirements failed (--fail-on should / --strict)",
-    EXIT_REGRESSED: "regression against the baseline (--fail-on regression)",
-    EXIT_INCONCLUSIVE: "inconclusive: a gating requirement could not be checked, or none passed",
+    EXIT_USAGE: "usage error: bad option or baseline file, unreachable cluster, unknown "
+                "requirement",
+    EXIT_NO_TESTS: "no conformance check was collected (e.g. -k deselected everything)",
+    EXIT_SHOULD_FAILED: "not conformant: only should requirements failed (--fail-on should, "
+                        "the strict mode)",
+    EXIT_REGRESSED: "regression against the baseline: a requirement fails that did not "
+                    "(--fail-on regression)",
+    EXIT_INCONCLUSIVE: "inconclusive: a gating requirement could not be checked (error), or "
+                       "no requirement passed",
 }
 
 
-def exit_code(results: RunResults, fail_on: str = "must", regressions: int = 0) -> int:
+def exit_code(results: RunResults, fail_on: str = "must", regressions: int | None = None) -> int:
+    """The gate's code for a run that completed. ``regressions`` defaults to the new
+    failures of ``results.baseline``."""
     if fail_on == "regression":
+        if regressions is None:
+            regressions = len((results.baseline or {}).get("new_failures", []))
         return EXIT_REGRESSED if regressions else EXIT_CONFORMANT
     state = results.verdict
     if state == CONFORMANT:
@@ -39,3 +52,18 @@ def exit_code(results: RunResults, fail_on: str = "must", regressions: int = 0) 
     must_failed = any(r.outcome is Outcome.FAIL and r.severity == "must"
                       for r in results.requirements)
     return EXIT_MUST_FAILED if must_failed else EXIT_SHOULD_FAILED
+
+
+def decide(results: RunResults, fail_on: str, pytest_status: int) -> dict[str, Any]:
+    """The gate record stored in results.json: the gate's code when pytest completed the
+    run (all passed, or tests failed), otherwise pytest's own code (interrupted, crashed)."""
+    completed = pytest_status in (0, 1)
+    code = exit_code(results, fail_on) if completed else int(pytest_status)
+    return {"fail_on": fail_on, "exit_code": code,
+            "meaning": EXIT_CODES.get(code, "pytest exit status")}
+
+
+def markdown_table() -> str:
+    """The exit codes as a Markdown table, for the README."""
+    rows = "".join(f"| {code} | {meaning} |\n" for code, meaning in sorted(EXIT_CODES.items()))
+    return "| exit code | meaning |\n|---|---|\n" + rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..catalog import Catalog, Requirement
@@ -22,6 +23,7 @@ CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE = "CONFORMANT", "NOT CONFORMANT", "INCO
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class, whatever its name says
     nodeid: str
     requirements: list[str]
     outcome: Outcome
@@ -29,8 +31,10 @@ class TestResult:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     remedy: str = ""
-    duration: float = 0.0
+    duration: float = 0.0  # seconds, setup + call + teardown
     worker: str = ""
+    # Seconds per pytest phase: a session fixture's start-up lands in the first test's setup.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,6 +68,11 @@ class RequirementResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RequirementResult:
         return cls(**{**data, "outcome": Outcome(data["outcome"])})
+
+
+def now() -> str:
+    """The local time as RFC 3339 with its offset (what the schema's timestamps are)."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def aggregate(outcomes: Iterable[Outcome]) -> Outcome:
@@ -122,7 +131,8 @@ class RunResults:
     diagnoses: dict[str, str]
     fail_on: str = "must"
     schema_version: str = SCHEMA_VERSION
-    baseline: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None  # report.baseline.compare(): change per requirement
+    gate: dict[str, Any] | None = None  # {"fail_on", "exit_code", "meaning"} once decided
 
     @property
     def verdict(self) -> str:
@@ -138,7 +148,8 @@ class RunResults:
         return {
             "tests": {o: tests.get(o, 0) for o in order},
             "requirements": {o: reqs.get(o, 0) for o in order},
-            "by_severity": {s: {o: c.get(o, 0) for o in order} for s, c in sorted(by_severity.items())},
+            "by_severity": {s: {o: c.get(o, 0) for o in order}
+                            for s, c in sorted(by_severity.items())},
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +168,7 @@ class RunResults:
             "tests": [t.to_dict() for t in self.tests],
             "diagnoses": self.diagnoses,
             "baseline": self.baseline,
+            "gate": self.gate,
         }
 
     @classmethod
@@ -168,4 +180,4 @@ class RunResults:
             requirements=[RequirementResult.from_dict(r) for r in data["requirements"]],
             environment=data["environment"], diagnoses=data["diagnoses"],
             fail_on=data.get("fail_on", "must"), schema_version=data["schema_version"],
-            baseline=data.get("baseline"))
+            baseline=data.get("baseline"), gate=data.get("gate"))
