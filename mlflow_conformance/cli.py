@@ -1,6 +1,8 @@
 """`python -m mlflow_conformance COMMAND`: what runs outside a pytest session.
 
-  stack up|down|status   keep the embedded reference stack running between runs
+  stack up|down|status        keep the embedded reference stack running between runs
+  render RESULTS [--out F]    rebuild report.html from a results.json (away from the cluster)
+  diff OLD NEW                classify each requirement's change between two results.json
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .options import ARTIFACT_MODES
+from .report import report_commands
 from .stack import stack as local_stack
 from .stack.process import StackError
 
@@ -42,17 +45,21 @@ def _stack(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"stack": _stack}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "stack": _stack, "render": report_commands.render, "diff": report_commands.diff}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mlflow_conformance",
                                      description="MLflow-on-Ilum conformance harness utilities. "
-                                     "Conformance runs themselves are `pytest` (see README).")
+                                     "Conformance runs themselves are `pytest` (see README).",
+                                     epilog=report_commands.EXIT_CODES_HELP,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     stack = sub.add_parser("stack", help="keep the embedded reference stack running")
     stack.add_argument("action", choices=("up", "down", "status"))
     stack.add_argument("--artifact-mode", choices=ARTIFACT_MODES, default="proxied")
+    report_commands.add_parsers(sub)
     return parser
 
 
