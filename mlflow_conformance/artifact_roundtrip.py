@@ -74,7 +74,7 @@ def in_executor(run_id: str, artifact_path: str, overrides: Mapping[str, str]) -
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)
     try:
-        _forget_s3_clients()
+        forget_s3_clients()
         from mlflow.tracking import MlflowClient
 
         with tempfile.TemporaryDirectory() as workdir:
@@ -88,14 +88,17 @@ def in_executor(run_id: str, artifact_path: str, overrides: Mapping[str, str]) -
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        _forget_s3_clients()
+        forget_s3_clients()
 
 
-def _forget_s3_clients() -> None:
-    # MLflow caches boto3 clients with the credentials they were built with.
+def forget_s3_clients() -> None:
+    # MLflow caches boto3 clients, and boto3's default session the credentials it resolved:
+    # both would keep the environment of their first use.
+    import boto3
     from mlflow.store.artifact import s3_artifact_repo
 
     s3_artifact_repo._cached_get_s3_client.cache_clear()
+    boto3.DEFAULT_SESSION = None
 
 
 def location(scheme: str, bucket: str | None, run_id: str) -> str:

@@ -23,7 +23,7 @@ KNOWN_HEADS = {(2, 22): "0584bdc529eb", (3, 5): "bf29a5ff90ea", (3, 7): "bf29a5f
 
 @cache
 def migrations() -> dict[str, Any]:
-    """Heads and every revision (with its ancestors) of the installed mlflow's migrations."""
+    """Heads and every revision (with its parents) of the installed mlflow's migrations."""
     import mlflow
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -32,10 +32,24 @@ def migrations() -> dict[str, Any]:
     config.set_main_option("script_location", os.path.join(
         os.path.dirname(mlflow.__file__), "store", "db_migrations"))
     scripts = ScriptDirectory.from_config(config)
-    ancestors = {rev.revision: sorted(r.revision for r in scripts.iterate_revisions(
-        rev.revision, "base")) for rev in scripts.walk_revisions()}
-    return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()),
-            "ancestors": ancestors}
+    parents = {rev.revision: _listed(rev.down_revision) for rev in scripts.walk_revisions()}
+    return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()), "parents": parents}
+
+
+def _listed(down: str | tuple[str, ...] | None) -> list[str]:
+    # alembic: None at the base, a tuple after a merge, else one revision.
+    return [] if down is None else [down] if isinstance(down, str) else sorted(down)
+
+
+def ancestors(revision: str, parents: Mapping[str, list[str]]) -> set[str]:
+    found: set[str] = set()
+    todo = list(parents.get(revision, []))
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo += parents.get(current, [])
+    return found
 
 
 def read_revision(db_uri: str, timeout: int = 5) -> dict[str, Any]:
@@ -87,8 +101,7 @@ def judge(db: Mapping[str, Any], server_version: str | None,
     current = db["revisions"][0] if len(db["revisions"]) == 1 else None
     if current == head:
         return passed(f"database at {head}, the head of mlflow {server_version}", **evidence)
-    ancestors = package["ancestors"]
-    if current in ancestors and head in ancestors and current in ancestors[head]:
+    if current is not None and current in ancestors(head, package["parents"]):
         return Finding(Outcome.FAIL, "schema_behind", f"database at {current}, older than "
                        f"{head} that mlflow {server_version} expects", evidence, upgrade)
     return Finding(Outcome.FAIL, "schema_unknown", f"database at {db['revisions']}, a revision "

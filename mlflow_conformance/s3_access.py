@@ -51,10 +51,10 @@ def classify(record: Mapping[str, Any]) -> str:
     return CODES.get(error, "s3_error")
 
 
-def _first_code(failures: list[Mapping[str, Any]]) -> str:
-    # Prefer an operation that got a real error body over a bare HEAD status.
+def _telling(failures: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The failure that says most: a real S3 error body beats a bare HEAD status."""
     plain = [f for f in failures if str(f.get("error_code")) not in AMBIGUOUS]
-    return classify((plain or failures)[0])
+    return (plain or failures)[0]
 
 
 def _who(result: Mapping[str, Any], identity: str) -> str:
@@ -76,8 +76,8 @@ def judge_access(result: Mapping[str, Any], identity: str, where: str) -> Findin
         moved = sum(r.get("bytes", 0) for r in result["operations"])
         return passed(f"{where}: {_who(result, identity)} listed, put, got and deleted "
                       f"objects ({moved} bytes moved)", **evidence)
-    code = _first_code(failures)
-    first = next(f for f in failures if classify(f) == code)
+    first = _telling(failures)
+    code = classify(first)
     return Finding(Outcome.FAIL, code, f"{where}: {_who(result, identity)}: {first['op']} "
                    f"failed with {first.get('error_code')} ({first.get('error', '')})",
                    evidence, REMEDIES[code])

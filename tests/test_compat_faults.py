@@ -1,0 +1,107 @@
+"""Version checks name the fault with real parts: an MLflow 2.22 server (its own virtualenv
+and SQLite database), executors running the 2.22 virtualenv's or another Python, a gateway
+answering /version with HTML, a dead server."""
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from mlflow_conformance import backend_schema, env_policy, server_facts, versions
+from mlflow_conformance.findings import Outcome
+from tests.storage_helpers import closed_port, old_mlflow_server, old_mlflow_venv, text_server
+
+TIMEOUT = 3.0
+OTHER_PYTHONS = ("/root/.pyenv/versions/3.12.1/bin/python3.12", "/usr/bin/python3.12",
+                 "/root/.pyenv/versions/3.10.13/bin/python3.10")
+
+
+@pytest.fixture(scope="module")
+def old_venv_python():
+    python, seconds = old_mlflow_venv()
+    print(f"mlflow 2.22 virtualenv ready in {seconds} s")  # shown with -s / in the log
+    return python
+
+
+@pytest.fixture(scope="module")
+def old_server(old_venv_python, tmp_path_factory):
+    with old_mlflow_server(old_venv_python, tmp_path_factory.mktemp("mlflow222")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def facts_of_ours(deployment):
+    return server_facts.collect(deployment.tracking_uri, TIMEOUT)
+
+
+@contextlib.contextmanager
+def executors_running(spark, python):
+    """Python workers of the next jobs start from ``python`` (restored afterwards)."""
+    context = spark.sparkContext
+    before = context.pythonExec
+    context.pythonExec = str(python)
+    try:
+        yield
+    finally:
+        context.pythonExec = before
+
+
+def test_driver_against_a_2_22_server_is_version_skew(old_server):
+    uri, _database = old_server
+    finding = versions.judge_client("3.17.2", server_facts.collect(uri, TIMEOUT), "driver")
+    assert (finding.outcome, finding.code) == (Outcome.FAIL, "version_skew")
+    assert finding.evidence["server_version"] == "2.22.5"
+
+
+def test_2_22_server_lacks_the_logged_models_api(old_server):
+    uri, _database = old_server
+    finding = versions.judge_logged_models("3.17.2", server_facts.collect(uri, TIMEOUT))
+    assert finding.code == "logged_models_missing"
+    assert finding.evidence["logged_models_search"]["status"] == 404
+
+
+def test_2_22_database_is_at_its_head_and_behind_for_3_17(old_server):
+    _uri, database = old_server
+    db = backend_schema.read_revision(database)
+    package = backend_schema.migrations()
+    assert backend_schema.judge(db, "2.22.5", package).outcome is Outcome.PASS
+    behind = backend_schema.judge(db, "3.17.2", package)
+    assert (behind.code, db["revisions"]) == ("schema_behind", ["0584bdc529eb"])
+    assert "mlflow db upgrade" in behind.remedy
+
+
+def test_executors_on_mlflow_2_22_are_version_skew_and_drift(spark, old_venv_python,
+                                                             facts_of_ours):
+    with executors_running(spark, old_venv_python):
+        collected = env_policy.collect(spark)
+    skew = env_policy.with_executors(collected, lambda _d, envs: versions.judge_clients(
+        [(e["executable"], e["packages"]["mlflow"]) for e in envs], facts_of_ours))
+    assert skew.code == "version_skew", skew.message
+    drift = env_policy.with_executors(collected, env_policy.judge_packages)
+    assert drift.code in ("package_drift", "package_missing")
+    assert drift.evidence["packages"]["mlflow"]["driver"] == "3.17.2"
+
+
+def test_executors_on_another_python_minor_are_python_mismatch(spark):
+    other = next((p for p in OTHER_PYTHONS if Path(p).exists()), None)
+    if other is None:
+        pytest.skip(f"no Python of another minor version here ({', '.join(OTHER_PYTHONS)})")
+    with executors_running(spark, other):
+        collected = env_policy.collect(spark)
+    finding = env_policy.with_executors(collected, env_policy.judge_python)
+    assert finding.code == "python_mismatch"
+    assert "PYTHON_VERSION_MISMATCH" in finding.message
+
+
+def test_gateway_page_at_version_is_not_an_mlflow_version():
+    with text_server("<!DOCTYPE html><html>Sign in</html>") as port:
+        facts = server_facts.collect(f"http://127.0.0.1:{port}", TIMEOUT)
+    finding = versions.judge_client("3.17.2", facts, "driver")
+    assert finding.code == "not_mlflow_version"
+    assert finding.evidence["body_start"].startswith("<!DOCTYPE html>")
+
+
+def test_dead_server_is_connection_refused():
+    facts = server_facts.collect(f"http://127.0.0.1:{closed_port()}", TIMEOUT)
+    assert versions.judge_client("3.17.2", facts, "driver").code == "connection_refused"
+    assert versions.judge_logged_models("3.17.2", facts).code == "connection_refused"
