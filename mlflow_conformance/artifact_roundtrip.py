@@ -3,6 +3,7 @@ download, compare, on the driver or inside a Spark task (pickled by value with a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -47,7 +48,7 @@ def transfer(client: Any, run_id: str, artifact_path: str, workdir: str,
         with open(path, "wb") as out:
             out.write(os.urandom(size))
         digests[name] = _digest(path)
-        step(f"log {name}", lambda p=path: client.log_artifact(run_id, p, artifact_path),
+        step(f"log {name}", functools.partial(client.log_artifact, run_id, path, artifact_path),
              bytes=size)
         if steps[-1]["ok"]:
             logged.add(name)
@@ -60,8 +61,9 @@ def transfer(client: Any, run_id: str, artifact_path: str, workdir: str,
                              error=f"listing shows sizes {wrong}, expected {dict(sizes)}")
     for name in sorted(logged):
         target = os.path.join(workdir, "down")
-        got = step(f"download {name}", lambda n=name, t=target: client.download_artifacts(
-            run_id, f"{artifact_path}/{n}", t), bytes=sizes[name])
+        got = step(f"download {name}", functools.partial(
+            client.download_artifacts, run_id, f"{artifact_path}/{name}", target),
+            bytes=sizes[name])
         if got is not None and _digest(got) != digests[name]:
             steps[-1].update(ok=False, code="artifact_mismatch",
                              error=f"{name} downloaded differs from what was logged")

@@ -71,7 +71,8 @@ def schemes_in_use(evidence: Mapping[str, Any], default_root: str | None,
 
 def classify(exc: BaseException) -> tuple[str, str]:
     """(diagnosis code, one-line error) for an exception from the MLflow client."""
-    chain, seen = [], exc
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
     while seen is not None and len(chain) < 6:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__

@@ -8,7 +8,7 @@ package cannot know revisions newer than itself).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -36,7 +36,7 @@ def migrations() -> dict[str, Any]:
     return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()), "parents": parents}
 
 
-def _listed(down: str | tuple[str, ...] | None) -> list[str]:
+def _listed(down: str | Sequence[str] | None) -> list[str]:
     # alembic: None at the base, a tuple after a merge, else one revision.
     return [] if down is None else [down] if isinstance(down, str) else sorted(down)
 
