@@ -50,7 +50,7 @@ def test_compare_counts_every_class_and_lists_new_failures():
     assert diff["new_failures"] == ["A-001", "A-008"]
     assert [c["class"] for c in diff["changes"]][:2] == ["new_failure", "new_failure"]
     assert diff["changes"][0]["codes_after"] == ["timeout"]
-    assert baseline.summary_line(diff).startswith("2 new failure, 1 still failing")
+    assert baseline.summary_line(diff).startswith("2 new failures, 1 still failing")
 
 
 def test_diff_command_prints_the_classes_and_exits_7_on_new_failures(tmp_path, capsys):

@@ -121,3 +121,19 @@ def test_every_code_is_documented():
     assert codes == set(gate.EXIT_CODES)
     table = gate.markdown_table()
     assert all(f"| {code} | " in table for code in codes)
+
+
+@pytest.mark.parametrize(("fail_on", "pytest_status", "expected"), [
+    ("must", 0, (0, "conformant")),
+    ("regression", 1, (0, "no new failure against the baseline")),
+    ("must", 2, (2, gate.EXIT_CODES[2])),  # interrupted: pytest's code, not the verdict's
+    ("must", 3, (3, gate.EXIT_CODES[3])),
+])
+def test_the_gate_record_names_the_code_and_its_meaning(fail_on, pytest_status, expected):
+    results = synthetic_results(25)
+    for req in results.requirements:
+        req.outcome = Outcome.PASS
+    results.baseline = {"new_failures": []}
+    decided = gate.decide(results, fail_on, pytest_status)
+    assert (decided["exit_code"], decided["meaning"]) == expected
+    assert decided["fail_on"] == fail_on

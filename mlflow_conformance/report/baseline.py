@@ -97,8 +97,9 @@ def load(path: str | Path) -> dict[str, Any]:
 
 
 def summary_line(diff: Mapping[str, Any]) -> str:
-    """'1 new failure, 2 fixed, 5 unchanged' (classes with no members left out)."""
-    parts = [f"{n} {LABELS[name]}" for name, n in diff["counts"].items() if n]
+    """'2 new failures, 1 fixed, 5 unchanged' (classes with no members left out)."""
+    parts = [f"{n} {LABELS[name]}" + ("s" if n > 1 and name.startswith("new_") else "")
+             for name, n in diff["counts"].items() if n]
     return ", ".join(parts) or "no requirements in either run"
 
 

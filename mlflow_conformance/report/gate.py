@@ -20,8 +20,8 @@ EXIT_REGRESSED = 7  # --fail-on regression: something that passed in the baselin
 EXIT_INCONCLUSIVE = 8  # the harness could not check a gating requirement, or verified nothing
 
 EXIT_CODES = {
-    EXIT_CONFORMANT: "conformant (with --fail-on regression: no new failure against the "
-                     "baseline)",
+    EXIT_CONFORMANT: "conformant; with --fail-on regression: no new failure against the "
+                     "baseline",
     EXIT_MUST_FAILED: "not conformant: a must requirement failed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the reports hold what ran until then",
     EXIT_INTERNAL: "internal error of pytest or the harness",
@@ -59,8 +59,11 @@ def decide(results: RunResults, fail_on: str, pytest_status: int) -> dict[str, A
     run (all passed, or tests failed), otherwise pytest's own code (interrupted, crashed)."""
     completed = pytest_status in (0, 1)
     code = exit_code(results, fail_on) if completed else int(pytest_status)
-    return {"fail_on": fail_on, "exit_code": code,
-            "meaning": EXIT_CODES.get(code, "pytest exit status")}
+    meaning = EXIT_CODES.get(code, "pytest exit status")
+    if code == EXIT_CONFORMANT:
+        meaning = ("no new failure against the baseline" if fail_on == "regression"
+                   else "conformant")
+    return {"fail_on": fail_on, "exit_code": code, "meaning": meaning}
 
 
 def markdown_table() -> str:
