@@ -136,7 +136,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "--baseline). pytest owns --strict, so `--fail-on should` is the strict mode.",
                choice("must", "should", "regression"), "must", metavar="LEVEL"),
     OptionSpec("baseline", "results.json of the last good run: each requirement is classified "
-               "as new failure, still failing, fixed, unchanged or new.", text, metavar="PATH"),
+               "as new failure, still failing, not rechecked, fixed, unchanged, new requirement "
+               "or removed.", text, metavar="PATH"),
     OptionSpec("report-dir", "Where results.json, report.html and junit.xml are written "
                "(default reports/<timestamp>/).", text, metavar="DIR"),
 )

@@ -136,3 +136,9 @@ def test_readme_documents_every_option():
     missing = [spec.name for spec in OPTIONS
                if f"`--{spec.name}`" not in readme or f"`{spec.env}`" not in readme]
     assert missing == []
+
+
+def test_readme_documents_every_exit_code():
+    from mlflow_conformance.report import gate
+
+    assert gate.markdown_table() in (ROOT / "README.md").read_text()
