@@ -34,6 +34,22 @@ def refusal_results(deployment: Deployment, prefix: str, timeout: float
     return [(i.name, i.expected_access, r) for i, r in zip(refused, results, strict=True)]
 
 
+def refusals(deployment: Deployment, prefix: str, timeout: float) -> Finding:
+    """judge_refusals over refusal_results; a driver that cannot even write the shared object
+    leaves the refusals unchecked (STO-001 names why)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        results = refusal_results(deployment, prefix, timeout)
+    except (BotoCoreError, ClientError) as exc:
+        error = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+        code = s3_access.classify({"op": "put_object", "error_code": error})
+        return Finding(Outcome.ERROR, code, f"the driver identity could not write the object "
+                       f"the refusal checks read ({error}): {exc}", {"error_code": error},
+                       s3_access.REMEDIES[code])
+    return s3_access.judge_refusals(results)
+
+
 def artifact_inventory_of(client: Any, limit: int = INVENTORY_LIMIT) -> dict[str, Any]:
     from mlflow.entities import ViewType
 

@@ -15,7 +15,7 @@ from mlflow_conformance import s3_access, s3_matrix
 from mlflow_conformance.cleanup import s3_client
 from mlflow_conformance.ledger import s3_prefix
 from mlflow_conformance.probes.runner import run_probe
-from mlflow_conformance.storage_checks import refusal_results
+from mlflow_conformance.storage_checks import refusal_results, refusals
 from tests.storage_helpers import closed_port, silent_server
 
 TIMEOUT = 2.0
@@ -125,3 +125,10 @@ def test_read_only_identity_that_can_write_is_not_refused(deployment, prefix, id
     finding = s3_access.judge_refusals(refusal_results(faulty, prefix, TIMEOUT))
     assert finding.code == "s3_not_refused"
     assert "reader (read) was allowed put_small" in finding.message
+
+
+def test_refusals_unchecked_when_the_driver_cannot_write_is_an_error(deployment, prefix,
+                                                                     identities):
+    faulty = replace(deployment, driver_identity=identities["reader"])
+    finding = refusals(faulty, prefix, TIMEOUT)
+    assert (finding.outcome.value, finding.code) == ("error", "s3_access_denied")
