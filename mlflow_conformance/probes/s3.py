@@ -28,9 +28,12 @@ PLANS = {
 }
 SMALL_BYTES = 1024
 MULTIPART_THRESHOLD = 8 * 1024 * 1024  # boto3's default: 20 MB goes multipart
-# Without an answer from these, every later operation would only wait out its timeout too.
-BLOCKING = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "404",
-            "NoSuchBucket", "NoCredentialsError")
+# After these every later operation would fail the same way (or only wait out its timeout);
+# writes into a missing bucket must not even be tried: some servers create it on PutObject.
+BLOCKING = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+            "NoCredentialsError")
+NO_BUCKET = ("404", "NoSuchBucket")
+BUCKET_OPS = ("head_bucket", "list")
 
 
 def make_client(endpoint: str | None, credentials: Any, timeout: float) -> tuple[Any, str]:
@@ -122,7 +125,8 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
             record.update(_error(exc))
         record["seconds"] = round(time.monotonic() - began, 3)
         records.append(record)
-        if not record["ok"] and record["error_code"] in BLOCKING:
+        code = record.get("error_code")
+        if not record["ok"] and (code in BLOCKING or (op in BUCKET_OPS and code in NO_BUCKET)):
             blocker = {k: record[k] for k in ("ok", "error_code", "status", "exception", "error")}
             blocker["blocked_by"] = op
     return {"access_key": access_key, "endpoint": endpoint, "bucket": bucket, "prefix": prefix,
