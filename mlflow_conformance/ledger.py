@@ -27,6 +27,12 @@ def experiment_name(run_id: str, name: str) -> str:
     return f"/{NAME_PREFIX}/{run_id}/{name}"
 
 
+def model_name(run_id: str, name: str, suffix: str) -> str:
+    """A registered model name in the platform's dotted style (production.fraud_detection),
+    suffixed with the run id so `sweep` finds it, and ``suffix`` so names never collide."""
+    return f"{name}.{NAME_PREFIX}_{run_id}_{suffix}"
+
+
 @dataclass(frozen=True)
 class Entry:
     kind: str  # experiment | run | registered_model | s3_prefix | ...
@@ -39,10 +45,17 @@ class Entry:
 class Removal:
     removed: list[Entry] = field(default_factory=list)
     failed: list[tuple[Entry, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was removed (purged, soft only)
 
     def merge(self, other: Removal) -> None:
         self.removed += other.removed
         self.failed += other.failed
+        self.notes += other.notes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"removed": [asdict(e) for e in self.removed],
+                "failed": [{**asdict(e), "reason": why} for e, why in self.failed],
+                "notes": list(self.notes)}
 
 
 class Ledger:
@@ -58,6 +71,16 @@ class Ledger:
             out.flush()
             os.fsync(out.fileno())
         return entry
+
+    def forget(self, gone: Iterable[Entry]) -> None:
+        """Rewrite the file without entries that were removed, so a later pass (the
+        controller after an interrupted run) only retries what is left."""
+        removed = {(e.kind, e.ident) for e in gone}
+        left = [e for e in self.entries() if (e.kind, e.ident) not in removed]
+        if not left:
+            self.path.unlink(missing_ok=True)
+            return
+        self.path.write_text("".join(json.dumps(asdict(e)) + "\n" for e in left))
 
     def entries(self) -> list[Entry]:
         if not self.path.exists():
