@@ -7,7 +7,6 @@ run's controller never set one up) and must never wait in the client's retry loo
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +78,3 @@ class Rest:
     def delete_artifacts(self, path: str) -> None:
         """Delete everything under a proxied artifact path (mlflow-artifacts:/<path>)."""
         self.call("DELETE", "/api/2.0/mlflow-artifacts/artifacts/" + path.strip("/"))
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

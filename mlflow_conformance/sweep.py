@@ -9,6 +9,7 @@ bucket. Removal is cleanup.remove_entries (soft delete, artifacts, then purge).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 from .cleanup import remove_entries, s3_client
 from .deployment import Deployment
+from .diagnosis import classify
 from .ledger import NAME_PREFIX, RUN_TAG, Entry, Removal, s3_prefix
 from .rest import Rest, RestError
 
@@ -156,12 +158,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--run-id", action="append", dest="run_ids", metavar="ID",
                         help="only what this harness run made (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Sweep the deployment named like a pytest run names it (--tracking-uri, else the stack
-    kept up by `stack up`). Exit 0 when nothing is left, 1 when something could not go."""
+    kept up by `stack up`). Exit 0 when nothing is left, 1 when something could not go,
+    2 on a usage error, 3 when the deployment could not be searched."""
     from .options import OptionError, resolve
     from .stack import stack as local_stack
     from .targets import remote_deployment
@@ -182,7 +186,11 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         deployment = kept.deployment()
-    report = sweep(deployment, args.run_ids, args.dry_run)
-    for line in report.lines():
-        print(line)
+    try:
+        report = sweep(deployment, args.run_ids, args.dry_run)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        print(f"error: sweeping {deployment.tracking_uri} failed: {classify(exc).message}",
+              file=sys.stderr)
+        return 3
+    print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
     return 1 if report.removal.failed else 0

@@ -85,4 +85,9 @@ def test_killed_run_leaves_entities_that_sweep_removes(deployment, tmp_path, mon
     report = sweep.sweep(deployment, [run_id])
     assert report.removal.failed == []
     assert sorted(e.ident for e in report.removal.removed) == sorted(e.ident for e in left)
-    assert sweep.sweep(deployment, [run_id]).found == []
+    # A second sweep finds nothing (the command's JSON report says so).
+    again = parser.parse_args(["sweep", *target_args(deployment, deployment.tracking_uri),
+                               "--run-id", run_id, "--json"])
+    assert sweep.run(again) == 0
+    assert json.loads(capsys.readouterr().out) == {"dry_run": False, "found": 0, "removed": [],
+                                                   "failed": [], "notes": []}
