@@ -1,0 +1,32 @@
+"""Distributed context (P6): Spark jobs carry the MLflow run id set with setLocalProperty,
+and metrics logged inside executors reach the run only when the driver sends them."""
+
+import mlflow
+import pytest
+
+from mlflow_conformance.executors import ExecutorError, failure
+from mlflow_conformance.spark import executor_logging, jobs
+
+
+@pytest.fixture
+def driver_run(spark_experiment, run_tags, ledger):
+    with mlflow.start_run(experiment_id=spark_experiment, run_name="distributed_context",
+                          tags=run_tags) as run:
+        ledger.record("run", run.info.run_id)
+        yield run.info.run_id
+
+
+@pytest.mark.requirement("SPK-010")
+def test_spark_jobs_carry_the_run_id(spark, driver_run, check):
+    check(jobs.judge(jobs.collect(spark.sparkContext, driver_run)))
+
+
+@pytest.mark.requirement("SPK-011")
+def test_executor_metrics_reach_the_run_through_the_driver(spark, driver_run, ledger, check):
+    try:
+        evidence = executor_logging.collect(spark, driver_run,
+                                            lambda run_id: ledger.record("run", run_id))
+    except ExecutorError as exc:
+        check(failure(exc, "logging from executor tasks"))
+        return
+    check(executor_logging.judge(evidence))
