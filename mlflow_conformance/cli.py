@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from . import sweep
 from .options import ARTIFACT_MODES
 from .report import report_commands
 from .stack import stack as local_stack
@@ -46,7 +47,8 @@ def _stack(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "stack": _stack, "render": report_commands.render, "diff": report_commands.diff}
+    "stack": _stack, "render": report_commands.render, "diff": report_commands.diff,
+    "sweep": sweep.run}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("action", choices=("up", "down", "status"))
     stack.add_argument("--artifact-mode", choices=ARTIFACT_MODES, default="proxied")
     report_commands.add_parsers(sub)
+    sweep.add_parser(sub)
     return parser
 
 

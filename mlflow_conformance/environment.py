@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 PACKAGES = ("mlflow", "mlflow-skinny", "pandas", "pyarrow", "numpy", "cloudpickle", "boto3",
-            "botocore", "pyspark", "scikit-learn", "psycopg2-binary")
+            "botocore", "pyspark", "scikit-learn", "psycopg2-binary",
+            # The platform's image may ship the source build of psycopg2 instead.
+            "psycopg2")
 
 
 def local_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
