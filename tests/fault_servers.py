@@ -25,6 +25,34 @@ def silent_server() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that does not log every request to stderr."""
+
+    def send_body(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve ``handler`` on a free loopback port in a thread; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def http_server(status: int, body: str, headers: dict[str, str] | None = None,
                 only_path: str | None = None, healthy: bool = True) -> Iterator[int]:
@@ -35,23 +63,14 @@ def http_server(status: int, body: str, headers: dict[str, str] | None = None,
     """
     fixed_headers = headers or {}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
             path = self.path.split("?")[0]
             if only_path and path != only_path and healthy:
                 text = "OK" if path == "/health" else "3.17.2"
-                self._send(200, text, {"Content-Type": "text/plain"})
+                self.send_body(200, {"Content-Type": "text/plain"}, text.encode())
                 return
-            self._send(status, body, fixed_headers)
-
-        def _send(self, code: int, text: str, extra: dict[str, str]) -> None:
-            data = text.encode()
-            self.send_response(code)
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_body(status, fixed_headers, body.encode())
 
         def do_GET(self) -> None:
             self._answer()
@@ -61,14 +80,5 @@ def http_server(status: int, body: str, headers: dict[str, str] | None = None,
             self.rfile.read(length)
             self._answer()
 
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield port

@@ -9,16 +9,15 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from mlflow_conformance.deployment import Deployment
+from tests.fault_servers import QuietHandler, serving
 
 ROOT = Path(__file__).parent.parent
 SUITES = ("test_tracking.py", "test_registry.py")
@@ -50,7 +49,7 @@ def mlflow_proxy(upstream: str, rule: Rule) -> Iterator[str]:
     """A forwarding proxy on a free loopback port; yields its URL."""
     target = urlparse(upstream)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _body(self) -> bytes:
             if "chunked" in self.headers.get("Transfer-Encoding", ""):
                 data = b""
@@ -65,7 +64,7 @@ def mlflow_proxy(upstream: str, rule: Rule) -> Iterator[str]:
             body = self._body()
             canned = rule(self.command, self.path.split("?")[0])
             if canned is not None:
-                self._send(canned[0], {"Content-Type": canned[1]}, canned[2].encode())
+                self.send_body(canned[0], {"Content-Type": canned[1]}, canned[2].encode())
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Host"] = target.netloc  # the server allows only its own address
@@ -75,31 +74,14 @@ def mlflow_proxy(upstream: str, rule: Rule) -> Iterator[str]:
                 answer = upstream_conn.getresponse()
                 data = answer.read()
                 kept = {k: v for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP}
-                self._send(answer.status, kept, data)
+                self.send_body(answer.status, kept, data)
             finally:
                 upstream_conn.close()
 
-        def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def behind(deployment: Deployment, tracking_uri: str) -> Deployment:

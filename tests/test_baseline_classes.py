@@ -9,7 +9,7 @@ import pytest
 
 from mlflow_conformance.cli import main
 from mlflow_conformance.report import baseline, gate
-from tests.test_report_inner_run import inner_run
+from tests.test_report_inner_run import inner_run, outcome_suite
 
 
 @pytest.mark.parametrize(("before", "after", "expected"), [
@@ -72,28 +72,8 @@ def test_diff_command_refuses_what_is_not_a_results_file(tmp_path, capsys):
     assert "not a conformance results.json (no 'schema_version'" in capsys.readouterr().err
 
 
-PASS_THEN_FAIL = '''
-import pytest
-from mlflow_conformance.findings import Finding, Outcome, passed
-
-OUTCOMES = {outcomes!r}
-
-
-@pytest.mark.parametrize(("rid", "outcome"), [
-    pytest.param(rid, outcome, marks=pytest.mark.requirement(rid), id=rid)
-    for rid, outcome in sorted(OUTCOMES.items())])
-def test_req(rid, outcome, check):
-    check(passed("fine") if outcome == "pass" else
-          Finding(Outcome(outcome), "timeout", "no answer", {{}}, "wait"))
-'''
-
-
-def _suite(outcomes):
-    return PASS_THEN_FAIL.format(outcomes=outcomes)
-
-
 def test_a_run_with_a_baseline_records_shows_and_prints_the_classes(pytester):
-    first, old_dir = inner_run(pytester, _suite({"NET-001": "pass", "NET-002": "fail",
+    first, old_dir = inner_run(pytester, outcome_suite({"NET-001": "pass", "NET-002": "fail",
                                                  "NET-003": "fail", "NET-004": "pass"}))
     assert first.ret == 1
     old = pytester.path / "old-results.json"
@@ -101,7 +81,7 @@ def test_a_run_with_a_baseline_records_shows_and_prints_the_classes(pytester):
     data["requirements"] = [r for r in data["requirements"] if r["id"] != "NET-005"]
     old.write_text(json.dumps(data))  # an older catalog without NET-005
 
-    second, new_dir = inner_run(pytester, _suite({
+    second, new_dir = inner_run(pytester, outcome_suite({
         "NET-001": "fail", "NET-002": "fail", "NET-003": "pass", "NET-004": "pass",
         "NET-005": "pass"}), f"--baseline={old}")
     assert second.ret == 1  # --fail-on must: the verdict decides

@@ -9,23 +9,8 @@ import pytest
 
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.report import gate
-from tests.test_report_inner_run import inner_run
+from tests.test_report_inner_run import inner_run, outcome_suite
 from tests.test_results_model import synthetic_catalog, synthetic_results
-
-SUITE = '''
-import pytest
-from mlflow_conformance.findings import Finding, Outcome, passed
-
-OUTCOMES = {outcomes!r}
-
-
-@pytest.mark.parametrize(("rid", "outcome"), [
-    pytest.param(rid, outcome, marks=pytest.mark.requirement(rid), id=rid)
-    for rid, outcome in sorted(OUTCOMES.items())])
-def test_req(rid, outcome, check):
-    check(passed("fine") if outcome == "pass" else
-          Finding(Outcome(outcome), "timeout", "no answer", {{}}, "wait"))
-'''
 
 # The real catalog has only must requirements: this conftest hook makes NET-001 a should
 # requirement in the results, before the gate decides (the hook runs before it).
@@ -39,7 +24,7 @@ def pytest_mlflow_conformance_results(config, results):
 
 
 def _run(pytester, outcomes, *args, conftest_extra=""):
-    result, report_dir = inner_run(pytester, SUITE.format(outcomes=outcomes), *args,
+    result, report_dir = inner_run(pytester, outcome_suite(outcomes), *args,
                                    conftest_extra=conftest_extra)
     recorded = json.loads((report_dir / "results.json").read_text())["gate"]
     assert recorded["exit_code"] == result.ret  # results.json says what the process said
@@ -77,7 +62,7 @@ def test_a_should_only_failure(pytester, fail_on, expected):
      gate.EXIT_CONFORMANT),
 ])
 def test_fail_on_regression(pytester, before, after, expected):
-    _, old_dir = inner_run(pytester, SUITE.format(outcomes=before))
+    _, old_dir = inner_run(pytester, outcome_suite(before))
     old = pytester.path / "baseline.json"
     (old_dir / "results.json").rename(old)
     assert _run(pytester, after, "--fail-on=regression", f"--baseline={old}") == expected
@@ -86,14 +71,14 @@ def test_fail_on_regression(pytester, before, after, expected):
 def test_an_unreadable_baseline_is_a_usage_error(pytester):
     bad = pytester.path / "bad.json"
     bad.write_text("<html>not json</html>")
-    result, report_dir = inner_run(pytester, SUITE.format(outcomes={"NET-001": "pass"}),
+    result, report_dir = inner_run(pytester, outcome_suite({"NET-001": "pass"}),
                                    f"--baseline={bad}")
     assert result.ret == gate.EXIT_USAGE
     assert not report_dir.exists()  # refused before anything ran
 
 
 def test_an_interrupted_run_keeps_pytests_code_and_still_reports(pytester):
-    suite = SUITE.format(outcomes={"NET-001": "pass"}) + '''
+    suite = outcome_suite({"NET-001": "pass"}) + '''
 
 @pytest.mark.requirement("NET-002")
 def test_stop(check):

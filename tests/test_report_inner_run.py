@@ -83,6 +83,27 @@ def plugins() -> list[str]:
     return [p for p in conftest.pytest_plugins if p != "pytester"]
 
 
+OUTCOME_SUITE = '''
+import pytest
+from mlflow_conformance.findings import Finding, Outcome, passed
+
+OUTCOMES = {outcomes!r}
+
+
+@pytest.mark.parametrize(("rid", "outcome"), [
+    pytest.param(rid, outcome, marks=pytest.mark.requirement(rid), id=rid)
+    for rid, outcome in sorted(OUTCOMES.items())])
+def test_req(rid, outcome, check):
+    check(passed("fine") if outcome == "pass" else
+          Finding(Outcome(outcome), "timeout", "no answer", {{}}, "wait"))
+'''
+
+
+def outcome_suite(outcomes: dict[str, str]) -> str:
+    """A suite with one check per requirement ID, ending in the given outcome."""
+    return OUTCOME_SUITE.format(outcomes=outcomes)
+
+
 def inner_run(pytester: pytest.Pytester, suite: str, *args: str, conftest_extra: str = ""
               ) -> tuple[pytest.RunResult, Path]:
     """Run ``suite`` as a conformance run in-process; returns the result and report dir."""
