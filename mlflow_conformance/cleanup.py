@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from . import s3client
 from .deployment import Deployment, S3Identity
 from .ledger import NAME_PREFIX, Entry, Ledger, Removal, Remover, remove
 from .purge import purge
@@ -24,17 +25,8 @@ from .rest import Rest, RestError
 
 
 def s3_client(deployment: Deployment, identity: S3Identity | None, timeout: float = 5.0) -> Any:
-    """A boto3 S3 client for the deployment's endpoint: path-style, one attempt, short timeouts."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3", endpoint_url=deployment.s3_endpoint, region_name="us-east-1",
-        aws_access_key_id=identity.access_key if identity else None,
-        aws_secret_access_key=identity.secret_key if identity else None,
-        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                      connect_timeout=timeout, read_timeout=timeout,
-                      retries={"max_attempts": 1, "mode": "standard"}))
+    """An S3 client for the deployment's endpoint (see s3client)."""
+    return s3client.s3_client(deployment.s3_endpoint, identity, timeout)
 
 
 def delete_s3_prefix(deployment: Deployment, bucket: str, prefix: str) -> int:

@@ -133,8 +133,8 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
 
 
 def _evidence(answer: dict[str, Any]) -> dict[str, Any]:
-    kept = {k: answer[k] for k in ("request", "status", "headers", "seconds", "error")
-            if k in answer}
+    kept: dict[str, Any] = {k: answer[k] for k in ("request", "status", "headers", "seconds",
+                                                   "error") if k in answer}
     if "body" in answer:
         kept["body_start"] = answer["body"][:200]
     return kept

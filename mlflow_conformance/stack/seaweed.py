@@ -12,21 +12,14 @@ import os
 import secrets
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deployment import S3Identity
+from ..s3client import s3_client
 from .process import ProcessRecord, StackError, spawn, stop, wait_ready
 
 BUCKET = "mlflow"
 OTHER_BUCKET = "elsewhere"
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    access_key: str
-    secret_key: str
-    expected_access: str  # write | read | none on the artifact bucket
 
 
 def find_weed() -> Path:
@@ -38,15 +31,15 @@ def find_weed() -> Path:
     return Path(found)
 
 
-def make_identities() -> list[Identity]:
+def make_identities() -> list[S3Identity]:
     def creds(name: str) -> tuple[str, str]:
         return f"conformance-{name}-{secrets.token_hex(4)}", secrets.token_hex(20)
 
-    return [Identity(name, *creds(name), access)
+    return [S3Identity(name, *creds(name), access)
             for name, access in (("admin", "write"), ("reader", "read"), ("outsider", "none"))]
 
 
-def _s3_config(identities: list[Identity]) -> dict[str, object]:
+def _s3_config(identities: list[S3Identity]) -> dict[str, object]:
     actions = {
         "write": ["Admin", "Read", "List", "Tagging", "Write"],
         "read": [f"Read:{BUCKET}", f"List:{BUCKET}"],
@@ -57,7 +50,7 @@ def _s3_config(identities: list[Identity]) -> dict[str, object]:
          "actions": actions[i.expected_access]} for i in identities]}
 
 
-def start(workdir: Path, ports: list[int], identities: list[Identity]) -> ProcessRecord:
+def start(workdir: Path, ports: list[int], identities: list[S3Identity]) -> ProcessRecord:
     """``ports``: S3 first, then master, volume, filer, admin, debug, metrics."""
     weed = find_weed()
     config = workdir / "s3-identities.json"
@@ -81,20 +74,7 @@ def start(workdir: Path, ports: list[int], identities: list[Identity]) -> Proces
     return record
 
 
-def s3_client(endpoint: str, identity: Identity | None, timeout: float = 3.0):  # type: ignore[no-untyped-def]
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id=identity.access_key if identity else None,
-        aws_secret_access_key=identity.secret_key if identity else None,
-        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                      connect_timeout=timeout, read_timeout=timeout,
-                      retries={"max_attempts": 1}))
-
-
-def _bucket_ready(port: int, identity: Identity) -> bool:
+def _bucket_ready(port: int, identity: S3Identity) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

@@ -36,7 +36,7 @@ class StackState:
     s3_port: int
     pg_port: int
     pg_password: str
-    identities: list[seaweed.Identity]
+    identities: list[S3Identity]
     processes: list[ProcessRecord] = field(default_factory=list)
     mlflow_version: str = ""
     started_at: float = 0.0
@@ -67,7 +67,7 @@ class StackState:
     @classmethod
     def load(cls, path: Path) -> StackState:
         data = json.loads(path.read_text())
-        data["identities"] = [seaweed.Identity(**i) for i in data["identities"]]
+        data["identities"] = [S3Identity(**i) for i in data["identities"]]
         data["processes"] = [ProcessRecord(**p) for p in data["processes"]]
         return cls(**data)
 
@@ -75,8 +75,7 @@ class StackState:
         return bool(self.processes) and all(alive(p.pid) for p in self.processes)
 
     def deployment(self) -> Deployment:
-        ids = {i.name: S3Identity(i.name, i.access_key, i.secret_key, i.expected_access)
-               for i in self.identities}
+        ids = {i.name: i for i in self.identities}
         admin = ids["admin"]
         artifact_root = ("mlflow-artifacts:/" if self.artifact_mode == "proxied"
                          else f"s3://{seaweed.BUCKET}/{mlflow_server.ARTIFACT_PREFIX}")
