@@ -46,15 +46,19 @@ class Rest:
         return cls(deployment.tracking_uri.rstrip("/"), deployment.tracking_username,
                    deployment.tracking_password, timeout)
 
-    def call(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
-             params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``endpoint`` is relative to the server (``/api/2.0/mlflow/runs/get``)."""
+    def raw(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
+            params: dict[str, Any] | None = None) -> Any:
+        """One exchange, no redirects followed, no retries; the requests Response."""
         import requests
 
         auth = (self.username, self.password or "") if self.username else None
-        response = requests.request(method, self.tracking_uri + endpoint, json=body,
-                                    params=params, auth=auth, timeout=self.timeout,
-                                    allow_redirects=False)
+        return requests.request(method, self.tracking_uri + endpoint, json=body, params=params,
+                                auth=auth, timeout=self.timeout, allow_redirects=False)
+
+    def call(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
+             params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``endpoint`` is relative to the server (``/api/2.0/mlflow/runs/get``)."""
+        response = self.raw(method, endpoint, body, params)
         try:
             data = response.json() if response.content else {}
         except ValueError:
