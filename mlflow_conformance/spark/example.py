@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import readback
+from .scratch import scratch
 
-ESTIMATOR_PARAMS = {"maxIter": 10, "regParam": 0.3, "elasticNetParam": 0.8}
+ESTIMATOR_PARAMS: dict[str, Any] = {"maxIter": 10, "regParam": 0.3, "elasticNetParam": 0.8}
 CUSTOM_PARAM = ("custom_param", "value")
 RUN_NAME = "LinearRegression_v1"
 JAR_CLASS = "org.mlflow.spark.autologging.MlflowAutologEventPublisher"
@@ -89,6 +90,7 @@ def _disable() -> None:
             pass
 
 
+@scratch()
 def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
         on_run: Any = None) -> dict[str, Any]:
     """Run the example as the page shows it (plus the variant's autologgers and evaluator);

@@ -38,6 +38,7 @@ def _read_properties(_rows: Any) -> Any:
     from pyspark import TaskContext
 
     task = TaskContext.get()
+    assert task is not None  # always set inside a task
     yield {"stage": task.stageId(), "partition": task.partitionId(),
            "run_id": task.getLocalProperty(RUN_PROPERTY),
            "job_group": task.getLocalProperty(GROUP_PROPERTY)}

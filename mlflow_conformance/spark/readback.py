@@ -40,10 +40,11 @@ def model_location(run_id: str, experiment_id: str) -> tuple[str | None, list[st
         return f"runs:/{run_id}/{MODEL_PATH}", files
     models = mlflow.search_logged_models(experiment_ids=[experiment_id], output_format="list",
                                          filter_string=f"source_run_id = '{run_id}'")
-    for logged in models:
-        files = _walk(lambda p, m=logged.model_id: client.list_logged_model_artifacts(m, p))
-        return f"models:/{logged.model_id}", files
-    return None, files
+    if not models:
+        return None, files
+    model_id: str = models[0].model_id
+    files = _walk(lambda path: client.list_logged_model_artifacts(model_id, path))
+    return f"models:/{model_id}", files
 
 
 def spark_model(spark: Any, run_id: str, test: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..executors import summarise
 from ..findings import Finding, Outcome, passed
+from .scratch import scratch
 from .udf import blocked, classify, feature_frame
 
 ARROW_KEYS = ("spark.sql.execution.arrow.pyspark.enabled",
@@ -59,6 +60,7 @@ def arrow_settings(spark: Any) -> dict[str, str | None]:
     return chosen
 
 
+@scratch()
 def measure(spark: Any, model_uri: str, columns: Sequence[str], rows: int = 200_000,
             partitions: int = 2, most: int = 7) -> dict[str, Any]:
     import mlflow

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..executors import summarise
 from ..findings import Finding, Outcome, passed
+from .scratch import scratch
 
 TOLERANCE = 1e-9  # relative; both sides compute in float64
 ERRORS = (  # MLflow's and Spark's messages, most specific first
@@ -37,11 +38,12 @@ def feature_frame(spark: Any, columns: Sequence[str], rows: int, partitions: int
 def expected_type(model_uri: str) -> str:
     """The Spark type the signature's single output declares; double without a signature."""
     from mlflow.models import get_model_info
-    from mlflow.types.schema import ColSpec
+    from mlflow.types.schema import ColSpec, DataType
 
     signature = get_model_info(model_uri).signature
     outputs = signature.outputs.inputs if signature and signature.outputs else []
-    if len(outputs) == 1 and isinstance(outputs[0], ColSpec):
+    if len(outputs) == 1 and isinstance(outputs[0], ColSpec) and isinstance(
+            outputs[0].type, DataType):
         return str(outputs[0].type.to_spark().simpleString())
     return "double"
 
@@ -50,6 +52,7 @@ def classify(error: str) -> str:
     return next((code for code, pattern in ERRORS if pattern.search(error)), "udf_failed")
 
 
+@scratch()
 def score(spark: Any, model_uri: str, columns: Sequence[str], rows: int) -> dict[str, Any]:
     import mlflow
     import numpy as np
