@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
-from .example import CUSTOM_PARAM, ESTIMATOR_PARAMS
+from .example import CUSTOM_PARAM, DATASOURCE_TAG, ESTIMATOR_PARAMS
 
 Run = Mapping[str, Any]
 ESTIMATOR_TAGS = ("estimator_name", "estimator_class")
-DATASOURCE_TAG = "sparkDatasourceInfo"
 # What the page says mlflow.spark.autolog() alone records for the example.
 PAGE_PARAMS = tuple(ESTIMATOR_PARAMS)
 PAGE_METRICS = ("rmse", "r2", "mae")

@@ -20,6 +20,7 @@ ESTIMATOR_PARAMS: dict[str, Any] = {"maxIter": 10, "regParam": 0.3, "elasticNetP
 CUSTOM_PARAM = ("custom_param", "value")
 RUN_NAME = "LinearRegression_v1"
 JAR_CLASS = "org.mlflow.spark.autologging.MlflowAutologEventPublisher"
+DATASOURCE_TAG = "sparkDatasourceInfo"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
                 # MLflow names the metric after this variable: rmse_test.
                 RegressionEvaluator().evaluate(model.transform(test))
             mlflow.log_param(*CUSTOM_PARAM)
+        if variant.datasource and "error" not in autologs["spark"]:
+            # The datasource tag is written asynchronously, from Spark's listener thread.
+            readback.wait_for_tag(active.info.run_id, DATASOURCE_TAG, seconds=10)
     finally:
         _disable()
     run_id = active.info.run_id

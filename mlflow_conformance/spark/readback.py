@@ -4,6 +4,7 @@ loads and transforms)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,17 @@ def run_record(run_id: str) -> dict[str, Any]:
     return {"experiment_id": run.info.experiment_id, "params": dict(run.data.params),
             "metrics": dict(run.data.metrics),
             "tags": {k: v for k, v in run.data.tags.items() if k in AUTOLOG_TAGS}}
+
+
+def wait_for_tag(run_id: str, tag: str, seconds: float) -> bool:
+    from mlflow.tracking import MlflowClient
+
+    deadline = time.monotonic() + seconds
+    while tag not in MlflowClient().get_run(run_id).data.tags:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def _walk(lister: Callable[[str | None], list[Any]], path: str | None = None) -> list[str]:
