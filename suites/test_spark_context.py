@@ -22,10 +22,11 @@ def test_spark_jobs_carry_the_run_id(spark, driver_run, check):
 
 
 @pytest.mark.requirement("SPK-011")
-def test_executor_metrics_reach_the_run_through_the_driver(spark, driver_run, ledger, check):
+def test_executor_metrics_reach_the_run_through_the_driver(spark, driver_run, ledger, run_tags,
+                                                           check):
     try:
         evidence = executor_logging.collect(spark, driver_run,
-                                            lambda run_id: ledger.record("run", run_id))
+                                            lambda run_id: ledger.record("run", run_id), run_tags)
     except ExecutorError as exc:
         check(failure(exc, "logging from executor tasks"))
         return

@@ -1,7 +1,7 @@
 """Batch inference with mlflow.pyfunc.spark_udf (P8): every prediction against the model's
 own predict, through an alias and through the page's stage URI, and rows/s against the
-in-process limit (threshold: --udf-min-rows-per-second). Each is skipped untried, with the
-executors' diagnosis, when the executors cannot run the model (udf_preflight)."""
+in-process limit (threshold: --udf-min-rows-per-second). When the executors cannot run the
+model (udf_preflight), each fails untried with the executors' diagnosis."""
 
 import pytest
 

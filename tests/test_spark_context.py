@@ -54,8 +54,9 @@ def _record(ledger):
     return lambda run_id: ledger.record("run", run_id)
 
 
-def test_executor_log_calls_start_runs_of_their_own(spark, driver_run, ledger, mlflow_client):
-    evidence = executor_logging.collect(spark, driver_run, _record(ledger))
+def test_executor_log_calls_start_runs_of_their_own(spark, driver_run, ledger, run_tags,
+                                                    mlflow_client):
+    evidence = executor_logging.collect(spark, driver_run, _record(ledger), run_tags)
     finding = executor_logging.judge(evidence)
     assert (finding.outcome, finding.code) == (Outcome.WARN, "executor_stray_runs"), finding
     assert evidence["driver_run_before_sending"] == []
@@ -64,6 +65,7 @@ def test_executor_log_calls_start_runs_of_their_own(spark, driver_run, ledger, m
     for stray in evidence["executor_runs"]:
         assert stray["run_id"] != driver_run
         assert set(stray["metrics"]) == {executor_logging.METRIC}
+        assert mlflow_client.get_run(stray["run_id"]).data.tags.items() >= run_tags.items()
 
 
 def test_executors_that_know_the_run_id_log_into_it(spark, driver_run, ledger):

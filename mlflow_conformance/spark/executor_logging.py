@@ -36,8 +36,9 @@ def _log_on_executor(index: int, _rows: Any) -> Any:
 
 
 def collect(spark: Any, run_id: str, on_run: Callable[[str], None],
-            partitions: int = 2) -> dict[str, Any]:
-    """Executors log into nothing in particular, then the driver sends to ``run_id``."""
+            tags: Mapping[str, str] | None = None, partitions: int = 2) -> dict[str, Any]:
+    """Executors log into nothing in particular, then the driver sends to ``run_id``. Runs
+    the executors started get ``tags`` afterwards, so a sweep finds them too."""
     from mlflow.tracking import MlflowClient
     from pyspark import cloudpickle
 
@@ -60,6 +61,8 @@ def collect(spark: Any, run_id: str, on_run: Callable[[str], None],
         other = client.get_run(stray)
         stray_runs.append({"run_id": stray, "experiment_id": other.info.experiment_id,
                            "run_name": other.info.run_name, "metrics": dict(other.data.metrics)})
+        for key, value in (tags or {}).items():
+            client.set_tag(stray, key, value)
     return {"driver_run_id": run_id, "tasks": tasks, "driver_run_before_sending": before,
             "driver_run_after_sending": after, "executor_runs": stray_runs,
             "sent_by_driver": [t["value"] for t in tasks]}
