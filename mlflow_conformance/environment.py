@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PACKAGES = ("mlflow", "mlflow-skinny", "pandas", "pyarrow", "numpy", "cloudpickle", "boto3",
-            "botocore", "pyspark", "scikit-learn", "psycopg2-binary",
+PACKAGES = ("mlflow", "mlflow-skinny", "pandas", "pyarrow", "numpy", "scipy", "cloudpickle",
+            "boto3", "botocore", "pyspark", "scikit-learn", "psycopg2-binary",
             # The platform's image may ship the source build of psycopg2 instead.
             "psycopg2")
 
@@ -35,14 +35,14 @@ def local_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
             "packages": found}
 
 
-def executor_versions(spark: Any, partitions: int = 2) -> list[dict[str, Any]]:
+def executor_versions(spark: Any, partitions: int = 2,
+                      packages: tuple[str, ...] = PACKAGES) -> list[dict[str, Any]]:
     """local_versions() as seen inside executor tasks, one entry per distinct environment."""
     from pyspark import cloudpickle
 
     import mlflow_conformance.environment as this
 
     cloudpickle.register_pickle_by_value(this)
-    packages = PACKAGES
 
     def probe(_rows: Any) -> Any:
         yield local_versions(packages)

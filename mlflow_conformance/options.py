@@ -124,6 +124,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("spark-master", "Spark master for the Spark suites (local[N] runs Spark here; "
                "the cluster target will run Spark work in the cluster).", text, "local[2]",
                metavar="URL"),
+    OptionSpec("spark-session", "Where the Spark suites' driver runs: here (this process) or "
+               "cluster (a driver pod; comes with the cluster target).", choice("here", "cluster"),
+               "here", metavar="WHERE"),
     OptionSpec("udf-min-rows-per-second", "spark_udf throughput below this fails "
                "(below_threshold).", positive_float, 20000.0, metavar="ROWS"),
     # Behaviour.
