@@ -17,7 +17,7 @@ import pytest
 
 from mlflow_conformance.stack import mlflow_server, seaweed
 from mlflow_conformance.stack import stack as local_stack
-from mlflow_conformance.stack.process import StackError
+from mlflow_conformance.stack.process import GRPC_OFFSET, StackError
 
 ROOT = Path(__file__).parent.parent
 
@@ -76,7 +76,11 @@ def test_a_local_run_leaves_no_process_port_or_folder(isolated_env, tmp_path, sc
     assert "verdict: CONFORMANT" in done.stdout
     target = json.loads((tmp_path / "report" / "results.json").read_text())["target"]
     port = int(target["tracking_uri"].rsplit(":", 1)[1])
+    s3_port = int(target["s3_endpoint"].rsplit(":", 1)[1])
     assert not listening(port)
+    assert not listening(s3_port)
+    # weed writes gRPC sockets to /tmp by port; the stack removes its own.
+    assert glob.glob(f"/tmp/seaweedfs-*-grpc-{s3_port + GRPC_OFFSET}.sock") == []
     assert stack_dirs(scratch) == set()
     assert stack_processes(scratch) == []
     assert elapsed < 60

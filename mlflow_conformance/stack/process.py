@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+GRPC_OFFSET = 10000  # SeaweedFS serves gRPC on each of its HTTP ports + 10000
+
 
 class StackError(RuntimeError):
     """A stack component failed to start or stop; the message carries its log tail."""
@@ -27,6 +29,7 @@ class ProcessRecord:
     name: str
     pid: int
     log: str
+    ports: tuple[int, ...] = ()  # what it listens on, for cleanup of per-port files
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -46,8 +49,8 @@ def free_ports(count: int) -> list[int]:
             held.append(sock)
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
-            grpc = port + 10000
-            if grpc > 65535 or grpc in ports or any(p + 10000 == port for p in ports):
+            grpc = port + GRPC_OFFSET
+            if grpc > 65535 or grpc in ports or any(p + GRPC_OFFSET == port for p in ports):
                 continue
             if port_open(grpc):
                 continue
@@ -59,14 +62,15 @@ def free_ports(count: int) -> list[int]:
 
 
 def spawn(name: str, argv: Sequence[str], log: Path, *, env: Mapping[str, str] | None = None,
-          cwd: Path | None = None, user: str | None = None) -> ProcessRecord:
+          cwd: Path | None = None, user: str | None = None,
+          ports: Sequence[int] = ()) -> ProcessRecord:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             list(argv), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True,
             user=user, group=user)
-    return ProcessRecord(name, proc.pid, str(log))
+    return ProcessRecord(name, proc.pid, str(log), tuple(ports))
 
 
 def alive(pid: int) -> bool:

@@ -7,6 +7,8 @@ stack's directory so its socket files go away with it.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import secrets
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from ..deployment import S3Identity
 from ..s3client import s3_client
-from .process import ProcessRecord, StackError, spawn, stop, wait_ready
+from .process import GRPC_OFFSET, ProcessRecord, StackError, spawn, stop, wait_ready
 
 BUCKET = "mlflow"
 OTHER_BUCKET = "elsewhere"
@@ -68,9 +70,10 @@ def start(workdir: Path, ports: list[int], identities: list[S3Identity]) -> Proc
         "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
         f"-bucket={BUCKET},{OTHER_BUCKET}", "-volume.preStopSeconds=0",
         f"-filer.localSocket={tmp}/filer.sock", f"-s3.localSocket={tmp}/s3.sock",
-    ], logs / "seaweedfs.log", env={**os.environ, "TMPDIR": str(tmp)})
+    ], logs / "seaweedfs.log", env={**os.environ, "TMPDIR": str(tmp)}, ports=ports)
     admin_identity = identities[0]
-    wait_ready(record, lambda: _bucket_ready(s3_port, admin_identity), timeout=30)
+    wait_ready(record, lambda: _bucket_ready(s3_port, admin_identity), timeout=30,
+               stopper=stop_server)
     return record
 
 
@@ -86,3 +89,9 @@ def _bucket_ready(port: int, identity: S3Identity) -> bool:
 
 def stop_server(record: ProcessRecord) -> None:
     stop(record, timeout=15)
+    # weed puts its gRPC sockets in /tmp whatever TMPDIR says, and leaves some on SIGTERM.
+    for port in record.ports:
+        pattern = f"/tmp/seaweedfs-*-grpc-{port + GRPC_OFFSET}.sock"  # noqa: S108 - weed's path
+        for socket_file in glob.glob(pattern):
+            with contextlib.suppress(OSError):
+                os.unlink(socket_file)

@@ -68,7 +68,8 @@ class StackState:
     def load(cls, path: Path) -> StackState:
         data = json.loads(path.read_text())
         data["identities"] = [S3Identity(**i) for i in data["identities"]]
-        data["processes"] = [ProcessRecord(**p) for p in data["processes"]]
+        data["processes"] = [ProcessRecord(**{**p, "ports": tuple(p.get("ports", ()))})
+                             for p in data["processes"]]
         return cls(**data)
 
     def running(self) -> bool:
