@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import readback
-from .scratch import scratch
+from ..scratch import scratch
 
 ESTIMATOR_PARAMS: dict[str, Any] = {"maxIter": 10, "regParam": 0.3, "elasticNetParam": 0.8}
 CUSTOM_PARAM = ("custom_param", "value")

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..executors import summarise
 from ..findings import Finding, Outcome, passed
-from .scratch import scratch
+from ..scratch import scratch
 from .udf import blocked, classify, feature_frame
 
 ARROW_KEYS = ("spark.sql.execution.arrow.pyspark.enabled",

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..executors import summarise
 from ..findings import Finding, Outcome, passed
-from .scratch import scratch
+from ..scratch import scratch
 
 TOLERANCE = 1e-9  # relative; both sides compute in float64
 ERRORS = (  # MLflow's and Spark's messages, most specific first

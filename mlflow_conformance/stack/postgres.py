@@ -70,10 +70,9 @@ def _give_to(path: Path, user: str | None) -> None:
 def start(workdir: Path, port: int) -> tuple[ProcessRecord, PostgresInfo]:
     bindir = find_bindir()
     user = _run_as()
-    datadir, sockdir = workdir / "pg-data", workdir / "pg-socket"
-    for folder in (datadir, sockdir):
-        folder.mkdir(mode=0o700)
-        _give_to(folder, user)
+    datadir = workdir / "pg-data"
+    datadir.mkdir(mode=0o700)
+    _give_to(datadir, user)
     password = secrets.token_urlsafe(18)
     pwfile = workdir / "pg-password"
     pwfile.write_text(password)
@@ -88,8 +87,10 @@ def start(workdir: Path, port: int) -> tuple[ProcessRecord, PostgresInfo]:
     if result.returncode != 0:
         raise StackError(f"initdb failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
     record = spawn("postgresql", [
-        str(bindir / "postgres"), "-D", str(datadir), "-p", str(port), "-k", str(sockdir),
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+        # TCP on loopback only: no Unix socket, whose path would be limited to 107 bytes.
+        str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
+        "-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1",
+        "-c", "fsync=off", "-c", "synchronous_commit=off",
         "-c", "full_page_writes=off", "-c", "max_connections=60",
     ], workdir / "logs" / "postgresql.log", user=user)
     info = PostgresInfo(port, password)

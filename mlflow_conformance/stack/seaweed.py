@@ -69,7 +69,9 @@ def start(workdir: Path, ports: list[int], identities: list[S3Identity]) -> Proc
         f"-debug.port={debug}", f"-metricsPort={metrics}", "-admin.ui=false", "-webdav=false",
         "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
         f"-bucket={BUCKET},{OTHER_BUCKET}", "-volume.preStopSeconds=0",
-        f"-filer.localSocket={tmp}/filer.sock", f"-s3.localSocket={tmp}/s3.sock",
+        # Unix socket paths are limited to 107 bytes: short names by port, not below workdir.
+        f"-filer.localSocket={local_socket(filer, 'filer')}",
+        f"-s3.localSocket={local_socket(s3_port, 's3')}",
     ], logs / "seaweedfs.log", env={**os.environ, "TMPDIR": str(tmp)}, ports=ports)
     admin_identity = identities[0]
     wait_ready(record, lambda: _bucket_ready(s3_port, admin_identity), timeout=30,
@@ -87,11 +89,15 @@ def _bucket_ready(port: int, identity: S3Identity) -> bool:
     return True
 
 
+def local_socket(port: int, component: str) -> str:
+    return f"/tmp/mlflow-conformance-{port}-{component}.sock"  # noqa: S108 - see start()
+
+
 def stop_server(record: ProcessRecord) -> None:
     stop(record, timeout=15)
     # weed puts its gRPC sockets in /tmp whatever TMPDIR says, and leaves some on SIGTERM.
     for port in record.ports:
         pattern = f"/tmp/seaweedfs-*-grpc-{port + GRPC_OFFSET}.sock"  # noqa: S108 - weed's path
-        for socket_file in glob.glob(pattern):
+        for socket_file in [*glob.glob(pattern), *glob.glob(local_socket(port, "*"))]:
             with contextlib.suppress(OSError):
                 os.unlink(socket_file)
