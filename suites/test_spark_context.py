@@ -1,19 +1,10 @@
 """Distributed context (P6): Spark jobs carry the MLflow run id set with setLocalProperty,
 and metrics logged inside executors reach the run only when the driver sends them."""
 
-import mlflow
 import pytest
 
 from mlflow_conformance.executors import ExecutorError, failure
 from mlflow_conformance.spark import executor_logging, jobs
-
-
-@pytest.fixture
-def driver_run(spark_experiment, run_tags, ledger):
-    with mlflow.start_run(experiment_id=spark_experiment, run_name="distributed_context",
-                          tags=run_tags) as run:
-        ledger.record("run", run.info.run_id)
-        yield run.info.run_id
 
 
 @pytest.mark.requirement("SPK-010")

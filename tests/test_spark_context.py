@@ -3,21 +3,10 @@ it), and where executors' own log_metric calls go (and what changes that)."""
 
 import threading
 
-import mlflow
-import pytest
-
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.spark import executor_logging, jobs
 
 from .spark_helpers import executor_env
-
-
-@pytest.fixture
-def driver_run(spark_experiment, run_tags, ledger):
-    with mlflow.start_run(experiment_id=spark_experiment, run_name="context-selftest",
-                          tags=run_tags) as run:
-        ledger.record("run", run.info.run_id)
-        yield run.info.run_id
 
 
 def test_run_id_reaches_the_jobs(spark, driver_run):
