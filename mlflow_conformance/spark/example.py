@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import readback
 from ..scratch import scratch
+from . import readback
 
 ESTIMATOR_PARAMS: dict[str, Any] = {"maxIter": 10, "regParam": 0.3, "elasticNetParam": 0.8}
 CUSTOM_PARAM = ("custom_param", "value")
