@@ -18,9 +18,9 @@ from typing import Any
 
 from .cleanup import remove_entries, s3_client
 from .deployment import Deployment
-from .diagnosis import classify
 from .ledger import NAME_PREFIX, RUN_TAG, Entry, Removal, s3_prefix
 from .rest import Rest, RestError
+from .tracking.diagnosis import classify
 
 _EXPERIMENT_RUN = re.compile(rf"^/{NAME_PREFIX}/(?:trash/)?([^/]+)/")
 # ledger.model_name's "<name>.conformance_<run id>_<suffix>", or "conformance.<run id>.<name>"

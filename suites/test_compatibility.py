@@ -3,7 +3,7 @@ logged-models API, Python, pyspark against the JVM, client packages (P4.1, P4.2,
 
 import pytest
 
-from mlflow_conformance import env_policy, versions
+from mlflow_conformance.compat import env_policy, versions
 
 
 @pytest.mark.requirement("CMP-001")

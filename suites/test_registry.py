@@ -2,14 +2,14 @@
 the deprecated stage path with its warning (FAILURE-MODES E6, F), loading by registry URI
 (P8.1).
 
-The lifecycle runs once per module (mlflow_conformance.registry) on a tiny scikit-learn
+The lifecycle runs once per module (mlflow_conformance.tracking.registry) on a tiny scikit-learn
 model; the registered model, its experiment and run are recorded in the ledger and removed
 at the end of the session.
 """
 
 import pytest
 
-from mlflow_conformance.registry import run_lifecycle
+from mlflow_conformance.tracking.registry import run_lifecycle
 
 
 @pytest.fixture(scope="module")

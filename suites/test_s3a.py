@@ -5,7 +5,7 @@ checks record jar_missing and report skip; on any other target jar_missing fails
 
 import pytest
 
-from mlflow_conformance import s3a
+from mlflow_conformance.storage import s3a
 
 
 @pytest.mark.requirement("S3A-001")

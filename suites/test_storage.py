@@ -4,7 +4,7 @@ identities that must be refused, and artifact round trips through MLflow per sch
 
 import pytest
 
-from mlflow_conformance import artifacts
+from mlflow_conformance.storage import artifacts
 
 
 @pytest.mark.requirement("STO-001")

@@ -1,13 +1,13 @@
 """Tracking: a deep-health canary, as a Spark driver would use the server (P1.1, P1.2, P5).
 
-The canary runs once per module (mlflow_conformance.tracking): every step is timed, a failed
+The canary runs once per module (mlflow_conformance.tracking.canary): every step is timed, a failed
 step names itself and blocks the steps that need it. Everything it creates is recorded in
 the ledger and removed at the end of the session.
 """
 
 import pytest
 
-from mlflow_conformance.tracking import run_canary
+from mlflow_conformance.tracking.canary import run_canary
 
 
 @pytest.fixture(scope="module")

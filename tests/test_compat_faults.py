@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_conformance import backend_schema, env_policy, server_facts, versions
+from mlflow_conformance.compat import backend_schema, env_policy, server_facts, versions
 from mlflow_conformance.findings import Outcome
 from tests.storage_helpers import closed_port, old_mlflow_server, old_mlflow_venv, text_server
 

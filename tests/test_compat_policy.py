@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlflow_conformance import env_policy, versions
+from mlflow_conformance.compat import env_policy, versions
 from mlflow_conformance.findings import Outcome
 
 

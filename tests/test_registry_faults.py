@@ -5,9 +5,10 @@ import secrets
 
 import pytest
 
-from mlflow_conformance import cleanup, registry, registry_model
+from mlflow_conformance import cleanup
 from mlflow_conformance.findings import Finding, Outcome
 from mlflow_conformance.ledger import Ledger
+from mlflow_conformance.tracking import registry, registry_model
 from tests.registry_helpers import (
     aliases_not_stored,
     behind,

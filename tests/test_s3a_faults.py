@@ -7,10 +7,10 @@ import contextlib
 import pytest
 
 from fixtures.context import run_context
-from mlflow_conformance import s3a, s3a_io
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.ledger import s3_prefix
 from mlflow_conformance.stack.stack import LOCAL_GAPS
+from mlflow_conformance.storage import s3a, s3a_io
 
 
 @contextlib.contextmanager

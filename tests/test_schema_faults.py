@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy
 
-from mlflow_conformance import backend_schema
+from mlflow_conformance.compat import backend_schema
 from mlflow_conformance.findings import Outcome
 from tests.storage_helpers import closed_port
 

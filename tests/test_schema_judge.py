@@ -1,6 +1,6 @@
 """The schema judgement over recorded revisions: which head applies, behind or unknown."""
 
-from mlflow_conformance import backend_schema
+from mlflow_conformance.compat import backend_schema
 from mlflow_conformance.findings import Outcome
 
 # base <- a <- b <- c (head of the installed package, mlflow 3.17.2)

@@ -5,13 +5,14 @@ recorded evidence."""
 import pytest
 import requests
 
-from mlflow_conformance import diagnosis, run_readback, sweep
+from mlflow_conformance import sweep
 from mlflow_conformance.cleanup import s3_client
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.rest import Rest, RestError
 from mlflow_conformance.stack.mlflow_server import ARTIFACT_PREFIX
-from mlflow_conformance.steps import StepFailed, Steps
-from mlflow_conformance.tracking import latency_finding
+from mlflow_conformance.tracking import diagnosis, run_readback
+from mlflow_conformance.tracking.canary import latency_finding
+from mlflow_conformance.tracking.steps import StepFailed, Steps
 from tests.registry_helpers import ROOT, SUITES, codes_by_requirement, plugins, run_suites_inner
 
 WARNED = {"REG-007": ("warn", "stages_deprecated"),

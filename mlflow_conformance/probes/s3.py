@@ -2,7 +2,7 @@
 
 Runs as a probe on the driver (JSON in on stdin, JSON out) and, unchanged, inside Spark
 tasks on executors (pickled by value), so it needs only the standard library and boto3.
-It records what S3 answered; judging is the engine's job (mlflow_conformance.s3_access).
+It records what S3 answered; judging is the engine's job (mlflow_conformance.storage.s3_access).
 
 Input: {"checks": [inputs, ...]}; output: {"checks": [result, ...]}. Inputs: endpoint, bucket,
 prefix (harness-owned, ends with "/"), plan (write|read|none),

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..env_policy import with_executors
+from ..compat.env_policy import with_executors
+from ..compat.versions import parse
 from ..findings import Finding, Outcome, passed
-from ..versions import parse
 
 # The packages spark_udf itself moves data with, on both sides of the Arrow boundary.
 UDF_PACKAGES = ("mlflow", "pandas", "pyarrow", "cloudpickle")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .findings import Finding, Outcome, passed
+from ..findings import Finding, Outcome, passed
 
 # S3 error codes (or botocore exception names) → diagnosis codes.
 CODES = {

@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .findings import Finding, Outcome, passed
+from ..findings import Finding, Outcome, passed
 from .s3_access import REMEDIES as S3_REMEDIES
 
 ROWS = 1000

@@ -13,12 +13,12 @@ import secrets
 import warnings
 from typing import Any
 
+from ..deployment import Deployment
+from ..driver import driver_session
+from ..findings import Finding, Outcome
+from ..ledger import RUN_TAG, Ledger, experiment_name, model_name
 from . import registry_model as tiny
-from .deployment import Deployment
 from .diagnosis import classify
-from .driver import driver_session
-from .findings import Finding, Outcome
-from .ledger import RUN_TAG, Ledger, experiment_name, model_name
 from .steps import StepFailed, Steps, judge_all
 
 AWAIT_SECONDS = 30

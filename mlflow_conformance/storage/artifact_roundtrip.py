@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..findings import Finding, Outcome, passed
+from ..ledger import RUN_TAG, experiment_name, s3_prefix
 from . import artifacts
-from .findings import Finding, Outcome, passed
-from .ledger import RUN_TAG, experiment_name, s3_prefix
 
 Record = Callable[..., Any]  # ledger.record(kind, ident, **details)
 ENV_NAMES = ("MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",

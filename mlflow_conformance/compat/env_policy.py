@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import environment
-from .executors import ExecutorError, failure, summarise
-from .findings import Finding, Outcome, passed
+from .. import environment
+from ..executors import ExecutorError, failure, summarise
+from ..findings import Finding, Outcome, passed
 from .versions import EVIDENCE_PACKAGES, parse
 
 Env = Mapping[str, Any]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .deployment import Deployment, S3Identity
-from .executors import run_in_task
-from .probes import s3 as probe
-from .probes.runner import run_probe
+from ..deployment import Deployment, S3Identity
+from ..executors import run_in_task
+from ..probes import s3 as probe
+from ..probes.runner import run_probe
 
 LARGE_BYTES = 20 * 1024 * 1024
 ANONYMOUS = S3Identity("anonymous", "(anonymous)", "", "none")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .findings import Finding, Outcome, passed
+from ..findings import Finding, Outcome, passed
 
 VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[.+-]?[0-9A-Za-z.+-]*)?$")
 EVIDENCE_PACKAGES = ("mlflow", "boto3", "botocore", "psycopg2-binary", "pandas", "pyarrow")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ..deployment import Deployment
+from ..driver import driver_session
+from ..findings import Finding, Outcome
+from ..ledger import RUN_TAG, Ledger, experiment_name
+from ..rest import Rest
 from . import run_readback as rb
-from .deployment import Deployment
-from .driver import driver_session
-from .findings import Finding, Outcome
-from .ledger import RUN_TAG, Ledger, experiment_name
-from .rest import Rest
 from .steps import StepFailed, Steps, judge_all
 
 SLOW_STEP_SECONDS = 5.0

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from .findings import Finding, Outcome, passed
+from ..findings import Finding, Outcome, passed
 from .s3_access import CODES as S3_CODES
 from .s3_access import REMEDIES as S3_REMEDIES
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from .deployment import Deployment
-from .findings import Finding, Outcome, passed
+from ..deployment import Deployment
+from ..findings import Finding, Outcome, passed
 from .versions import parse
 
 # Heads of released MLflow versions (FAILURE-MODES B1), by major.minor.

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .findings import Finding, Outcome, passed
+from ..findings import Finding, Outcome, passed
 
 S3A_CLASS = "org.apache.hadoop.fs.s3a.S3AFileSystem"
 SDK_V1 = "com.amazonaws.services.s3.AmazonS3"  # Hadoop 3.3.x: aws-java-sdk-bundle

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..findings import Finding, Outcome
 from .diagnosis import Diagnosis, classify
-from .findings import Finding, Outcome
 
 
 class StepFailed(Exception):

@@ -1,0 +1,1 @@
+"""Compatibility checks: client/server version skew, environments, backend schema."""

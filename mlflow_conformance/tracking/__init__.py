@@ -1,0 +1,1 @@
+"""Tracking and registry checks: the deep-health canary and the registry lifecycle."""
