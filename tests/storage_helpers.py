@@ -11,13 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
+from mlflow_conformance.stack import mlflow_server
 from mlflow_conformance.stack.process import free_ports, spawn, stop, wait_ready
 
 OLD_MLFLOW = "2.22.*"
@@ -119,18 +119,10 @@ def old_mlflow_server(python: Path, workdir: Path) -> Iterator[tuple[str, str]]:
         "--port", str(port), "--workers", "1"], workdir / "mlflow222.log",
         env=_clean_env(workdir), cwd=workdir)
     try:
-        wait_ready(record, lambda: _healthy(port), timeout=120)
+        wait_ready(record, lambda: mlflow_server.healthy(port), timeout=120)
         yield f"http://127.0.0.1:{port}", database
     finally:
         stop(record, timeout=15)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
 
 
 def _clean_env(workdir: Path) -> dict[str, str]:

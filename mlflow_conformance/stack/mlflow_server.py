@@ -42,11 +42,12 @@ def start(workdir: Path, port: int, backend_uri: str, s3_endpoint: str, bucket: 
         "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
         "--allowed-hosts", ",".join(allowed_hosts(port)), *artifacts,
     ], workdir / "logs" / "mlflow-server.log", env=env, cwd=workdir)
-    wait_ready(record, lambda: _healthy(port), timeout=90)
+    wait_ready(record, lambda: healthy(port), timeout=90)
     return record
 
 
-def _healthy(port: int) -> bool:
+def healthy(port: int) -> bool:
+    """GET /health on a loopback port answers 200 within a second."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
             return bool(response.status == 200)
