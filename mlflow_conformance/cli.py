@@ -11,10 +11,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import sweep
 from .options import ARTIFACT_MODES
-from .report import report_commands
+from .report import gate, report_commands
 from .stack import stack as local_stack
 from .stack.process import StackError
 
@@ -51,8 +52,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sweep": sweep.run}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 4 like a conformance run's (argparse says 2, which a
+    run uses for "interrupted"). Sub-command parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(gate.EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mlflow_conformance",
+    parser = _Parser(prog="python -m mlflow_conformance",
                                      description="MLflow-on-Ilum conformance harness utilities. "
                                      "Conformance runs themselves are `pytest` (see README).",
                                      epilog=report_commands.EXIT_CODES_HELP,
@@ -72,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return gate.EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like

@@ -165,8 +165,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Sweep the deployment named like a pytest run names it (--tracking-uri, else the stack
     kept up by `stack up`). Exit 0 when nothing is left, 1 when something could not go,
-    2 on a usage error, 3 when the deployment could not be searched."""
+    4 on a usage error, 3 when the deployment could not be searched (a run's codes)."""
     from .options import OptionError, resolve
+    from .report.gate import EXIT_INTERNAL, EXIT_USAGE
     from .stack import stack as local_stack
     from .targets import remote_deployment
 
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         settings = resolve({n: getattr(args, n, None) for n in names})
     except OptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if settings.target == "remote":
         deployment = remote_deployment(settings)
     else:
@@ -184,13 +185,13 @@ def run(args: argparse.Namespace) -> int:
         if kept is None:
             print("error: name a deployment with --tracking-uri (no stack is kept up)",
                   file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         deployment = kept.deployment()
     try:
         report = sweep(deployment, args.run_ids, args.dry_run)
     except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
         print(f"error: sweeping {deployment.tracking_uri} failed: {classify(exc).message}",
               file=sys.stderr)
-        return 3
+        return EXIT_INTERNAL
     print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
     return 1 if report.removal.failed else 0

@@ -53,3 +53,20 @@ def test_the_commands_and_exit_codes_are_in_the_help():
     assert "{stack,render,diff,sweep}" in done.stdout
     for code, meaning in gate.EXIT_CODES.items():
         assert f"  {code}  {meaning}" in done.stdout
+
+
+def test_every_command_exits_4_on_a_usage_error(tmp_path, monkeypatch, capsys):
+    """The utility commands speak the run's exit codes: 4 is a usage error (argparse's own 2
+    would read as "interrupted")."""
+    monkeypatch.setenv("MLFLOW_CONFORMANCE_STACK_POINTER", str(tmp_path / "no-stack"))
+    for argv, says in ((["frobnicate"], "invalid choice"),
+                       (["stack", "sideways"], "invalid choice"),
+                       (["diff", "only-one.json"], "required"),
+                       (["sweep", "--tracking-uri", "no-scheme"], "scheme"),
+                       (["sweep"], "no stack is kept up")):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+        assert code == gate.EXIT_USAGE, argv
+        assert says in capsys.readouterr().err, argv
