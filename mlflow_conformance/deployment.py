@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .redact import is_secret_key
+
 
 @dataclass(frozen=True)
 class S3Identity:
@@ -57,7 +59,7 @@ class Deployment:
         values = [i.secret_key for i in self.identities]
         values += [self.backend_db_uri or "", self.tracking_password or ""]
         for mapping in (self.job_env, self.spark_conf):
-            values += [v for k, v in mapping.items() if _looks_secret(k)]
+            values += [v for k, v in mapping.items() if is_secret_key(k)]
         return [v for v in values if v]
 
     def describe(self) -> dict[str, Any]:
@@ -75,8 +77,3 @@ class Deployment:
             "known_gaps": dict(self.known_gaps),
             "server_version": self.server_version,
         }
-
-
-def _looks_secret(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in ("secret", "password", "token"))

@@ -21,6 +21,11 @@ _URI_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<pw>[^@\
                            re.IGNORECASE)
 
 
+def is_secret_key(key: str) -> bool:
+    """A key whose value is a secret (the public half of a credential is not)."""
+    return bool(_SECRET_KEY.search(key)) and not _PUBLIC_KEYS.search(key)
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
@@ -47,7 +52,7 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.scrub(v, key) for v in value]
         if isinstance(value, str):
-            if key and _SECRET_KEY.search(key) and not _PUBLIC_KEYS.search(key) and value:
+            if key and value and is_secret_key(key):
                 self.audit["secret-key"] += 1
                 return MASK
             return self.text(value)

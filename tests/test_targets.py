@@ -59,3 +59,28 @@ def test_redactor_rules_and_audit():
     assert clean["nested"][0]["Authorization"] == MASK
     assert redactor.audit == {"known-secret": 1, "secret-key": 3, "uri-password": 1}
     assert data["password"] == "hunter22"  # a copy: the input is untouched
+
+
+LEAKY_SUITE = '''
+import pytest
+
+
+@pytest.mark.requirement("NET-001")
+def test_assertion_shows_the_secret():
+    secret = "S3cretFromTheCommandLine"
+    assert secret == "something else"
+'''
+
+
+def test_xdist_controller_redacts_what_workers_report(pytester):
+    """With -n, the controller writes the reports from the workers' failure texts: it must know
+    the secrets too, not only the workers whose deployment fixture registered them."""
+    from tests.test_report_inner_run import inner_run
+
+    result, report_dir = inner_run(pytester, LEAKY_SUITE, "-n", "2",
+                                   "--s3-secret-key=S3cretFromTheCommandLine")
+    assert result.ret == 1
+    written = "".join(p.read_text() for p in report_dir.iterdir() if p.is_file())
+    assert "assert" in written  # the failure text itself is there
+    assert "S3cretFromTheCommandLine" not in written
+    assert MASK in written
