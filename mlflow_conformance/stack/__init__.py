@@ -1,5 +1,5 @@
 """The embedded reference stack: real PostgreSQL, SeaweedFS S3 and `mlflow server` on loopback."""
 
-from .stack import LocalStack, StackError, StackState
+from .stack import StackError, StackState
 
-__all__ = ["LocalStack", "StackError", "StackState"]
+__all__ = ["StackError", "StackState"]

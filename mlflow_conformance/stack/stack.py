@@ -194,13 +194,4 @@ def keep(state: StackState) -> Path:
     return pointer
 
 
-class LocalStack:
-    """Namespace of the stack's life cycle, for callers that prefer one name to import."""
-
-    start = staticmethod(start)
-    stop = staticmethod(stop)
-    find_running = staticmethod(find_running)
-    keep = staticmethod(keep)
-
-
-__all__ = ["LocalStack", "StackError", "StackState", "find_running", "keep", "start", "stop"]
+__all__ = ["StackError", "StackState", "find_running", "keep", "start", "stop"]

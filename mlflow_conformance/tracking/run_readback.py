@@ -92,11 +92,3 @@ def differences(want: RunView, got: RunView) -> list[str]:
         if dataset not in got.datasets:
             found.append(f"dataset input {dataset} missing (read {got.datasets})")
     return found
-
-
-def discard(artifact_uri: str) -> None:
-    """Delete a run's artifacts through MLflow (proxied artifacts live where only the server
-    knows; the ledger's s3_prefix covers direct ones)."""
-    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
-
-    get_artifact_repository(artifact_uri).delete_artifacts()
