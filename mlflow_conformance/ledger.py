@@ -99,9 +99,14 @@ Remover = Callable[[Entry], None]
 
 
 def remove(entries: Iterable[Entry], removers: dict[str, Remover]) -> Removal:
-    """Remove entries newest first (runs before their experiments), never stopping early."""
+    """Remove entries newest first (runs before their experiments), never stopping early.
+    Each (kind, ident) once: checks that share a prefix or a run may each have recorded it."""
     outcome = Removal()
+    handled: set[tuple[str, str]] = set()
     for entry in reversed(list(entries)):
+        if (entry.kind, entry.ident) in handled:
+            continue
+        handled.add((entry.kind, entry.ident))
         remover = removers.get(entry.kind)
         if remover is None:
             outcome.failed.append((entry, f"no remover for kind {entry.kind!r}"))

@@ -90,3 +90,18 @@ def test_without_backend_database_experiments_go_to_trash_and_say_so(deployment,
     assert [e.kind for e in report.removal.removed] == ["experiment"]
     assert "purged 1 experiment(s) and 1 run(s) from the backend database" in report.lines()
     assert sweep.sweep(deployment, [run_id]).found == []
+
+
+def test_an_entry_recorded_twice_is_removed_once(tmp_path):
+    """Checks that share a harness prefix each record it; removal runs once per entity."""
+    from mlflow_conformance.ledger import remove
+
+    book = Ledger(tmp_path / "ledger.jsonl", "mcselftest0")
+    for kind, ident in (("s3_prefix", "b/p/"), ("run", "r1"), ("s3_prefix", "b/p/")):
+        book.record(kind, ident)
+    calls = []
+    removal = remove(book.entries(), {"s3_prefix": calls.append, "run": calls.append})
+    assert [(e.kind, e.ident) for e in calls] == [("s3_prefix", "b/p/"), ("run", "r1")]
+    assert removal.failed == []
+    book.forget(removal.removed)
+    assert book.entries() == []
