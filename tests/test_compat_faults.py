@@ -9,7 +9,8 @@ import pytest
 
 from mlflow_conformance.compat import backend_schema, env_policy, server_facts, versions
 from mlflow_conformance.findings import Outcome
-from tests.storage_helpers import closed_port, old_mlflow_server, old_mlflow_venv, text_server
+from tests.fault_servers import closed_port, http_server
+from tests.storage_helpers import old_mlflow_server, old_mlflow_venv
 
 TIMEOUT = 3.0
 OTHER_PYTHONS = ("/root/.pyenv/versions/3.12.1/bin/python3.12", "/usr/bin/python3.12",
@@ -94,7 +95,8 @@ def test_executors_on_another_python_minor_are_python_mismatch(spark):
 
 
 def test_gateway_page_at_version_is_not_an_mlflow_version():
-    with text_server("<!DOCTYPE html><html>Sign in</html>") as port:
+    with http_server(200, "<!DOCTYPE html><html>Sign in</html>",
+                     {"Content-Type": "text/html"}) as port:
         facts = server_facts.collect(f"http://127.0.0.1:{port}", TIMEOUT)
     finding = versions.judge_client("3.17.2", facts, "driver")
     assert finding.code == "not_mlflow_version"

@@ -12,7 +12,7 @@ import sqlalchemy
 
 from mlflow_conformance.compat import backend_schema
 from mlflow_conformance.findings import Outcome
-from tests.storage_helpers import closed_port
+from tests.fault_servers import closed_port
 
 FACTS_317 = {"version": {"status": 200, "body_start": "3.17.2"}}
 OLDER = "0584bdc529eb"  # the head of MLflow 2.22: a real, older revision of 3.17's history

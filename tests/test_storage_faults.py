@@ -16,7 +16,7 @@ from mlflow_conformance.ledger import s3_prefix
 from mlflow_conformance.probes.runner import run_probe
 from mlflow_conformance.storage import s3_access, s3_matrix
 from mlflow_conformance.storage.checks import refusal_results, refusals
-from tests.storage_helpers import closed_port, silent_server
+from tests.fault_servers import closed_port, silent_server
 
 TIMEOUT = 2.0
 SMALL = 64 * 1024  # the fault tests need no 20 MB transfers
