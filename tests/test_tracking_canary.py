@@ -100,6 +100,9 @@ def test_rest_read_back_is_compared_with_what_was_written():
      "endpoint_missing"),
     (RestError("/x", 404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias champion not "
                "found."), "alias_not_found"),
+    # What MLflow's stores really send for a missing alias.
+    (RestError("/x", 400, "INVALID_PARAMETER_VALUE", "Registered model alias champion not "
+               "found."), "alias_not_found"),
     (RestError("/x", 403, None, "Invalid Host header - possible DNS rebinding"), "host_rejected"),
     (RestError("/x", 500, "INTERNAL_ERROR", "database is locked"), "server_error"),
     (requests.ConnectionError("Failed to establish a new connection: [Errno 111] Connection "

@@ -61,9 +61,10 @@ def _by_status(status: int, body: str) -> str:
 
 
 def _by_error_code(error_code: str, message: str) -> str:
+    if _ALIAS.search(message):
+        # Whatever the code: MLflow's stores raise a missing alias as INVALID_PARAMETER_VALUE.
+        return "alias_not_found"
     if error_code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
-        if _ALIAS.search(message):
-            return "alias_not_found"
         return "stage_not_found" if _STAGE.search(message) else "entity_missing"
     if error_code == "ENDPOINT_NOT_FOUND":
         return "endpoint_missing"
@@ -107,8 +108,6 @@ def classify(exc: BaseException) -> Diagnosis:
         if transport:
             return Diagnosis(transport, first)
         error_code = str(getattr(exc, "error_code", "") or "")
-        if _ALIAS.search(text):
-            return Diagnosis("alias_not_found", first, evidence={"error_code": error_code})
         return Diagnosis(_by_error_code(error_code, text), first,
                          evidence={"error_code": error_code})
     if module.startswith(("requests", "urllib3")):
