@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..findings import Outcome
-from .results import CONFORMANT, INCONCLUSIVE, RunResults
+from .results import CONFORMANT, INCONCLUSIVE, RunResults, verdict
 
 EXIT_CONFORMANT = 0
 EXIT_MUST_FAILED = 1  # NOT CONFORMANT: a must requirement failed
@@ -37,14 +37,13 @@ EXIT_CODES = {
 }
 
 
-def exit_code(results: RunResults, fail_on: str = "must", regressions: int | None = None) -> int:
-    """The gate's code for a run that completed. ``regressions`` defaults to the new
-    failures of ``results.baseline``."""
+def exit_code(results: RunResults, fail_on: str = "must") -> int:
+    """The gate's code for a run that completed, judged at ``fail_on`` (regression: the new
+    failures against ``results.baseline``)."""
     if fail_on == "regression":
-        if regressions is None:
-            regressions = len((results.baseline or {}).get("new_failures", []))
-        return EXIT_REGRESSED if regressions else EXIT_CONFORMANT
-    state = results.verdict
+        regressed = (results.baseline or {}).get("new_failures", [])
+        return EXIT_REGRESSED if regressed else EXIT_CONFORMANT
+    state = verdict(results.requirements, fail_on)
     if state == CONFORMANT:
         return EXIT_CONFORMANT
     if state == INCONCLUSIVE:
