@@ -37,18 +37,16 @@ def local_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
 
 def executor_versions(spark: Any, partitions: int = 2,
                       packages: tuple[str, ...] = PACKAGES) -> list[dict[str, Any]]:
-    """local_versions() as seen inside executor tasks, one entry per distinct environment."""
-    from pyspark import cloudpickle
-
+    """local_versions() as seen inside executor tasks, one entry per distinct environment;
+    ExecutorError when the tasks fail."""
     import mlflow_conformance.environment as this
 
-    cloudpickle.register_pickle_by_value(this)
+    from .executors import run_tasks
 
     def probe(_rows: Any) -> Any:
         yield local_versions(packages)
 
-    seen = spark.sparkContext.parallelize(range(partitions), partitions).mapPartitions(
-        probe).collect()
+    seen = run_tasks(spark.sparkContext, probe, this, partitions=partitions)
     distinct: dict[tuple[Any, ...], dict[str, Any]] = {}
     for entry in seen:
         key = (entry["executable"], entry["python"], tuple(sorted(entry["packages"].items())))

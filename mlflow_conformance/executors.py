@@ -20,20 +20,30 @@ class ExecutorError(RuntimeError):
     """The Spark job failed; the message is Spark's error, cut to what matters."""
 
 
-def run_in_task(spark: Any, observe: Callable[[], Any], *modules: ModuleType) -> Any:
-    """``observe()`` run once inside a single Spark task; its (picklable) return value."""
+def run_tasks(sc: Any, task: Callable[..., Any], *modules: ModuleType, partitions: int = 1,
+              with_index: bool = False) -> list[Any]:
+    """What ``task`` yielded on ``partitions`` Spark tasks: a mapPartitions function, or with
+    ``with_index`` a mapPartitionsWithIndex one. ``modules`` travel pickled by value; a
+    failed job raises ExecutorError with Spark's error cut to what matters."""
     from pyspark import cloudpickle
 
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
+    rdd = sc.parallelize(range(partitions), partitions)
+    try:
+        return (rdd.mapPartitionsWithIndex(task) if with_index else rdd.mapPartitions(task)
+                ).collect()
+    except Exception as exc:  # Py4JJavaError: the executors are the finding
+        raise ExecutorError(summarise(exc)) from exc
+
+
+def run_in_task(spark: Any, observe: Callable[[], Any], *modules: ModuleType) -> Any:
+    """``observe()`` run once inside a single Spark task; its (picklable) return value."""
 
     def task(_rows: Any) -> Any:
         yield observe()
 
-    try:
-        return spark.sparkContext.parallelize([0], 1).mapPartitions(task).collect()[0]
-    except Exception as exc:
-        raise ExecutorError(summarise(exc)) from exc
+    return run_tasks(spark.sparkContext, task, *modules)[0]
 
 
 def summarise(exc: BaseException) -> str:

@@ -3,7 +3,6 @@ and metrics logged inside executors reach the run only when the driver sends the
 
 import pytest
 
-from mlflow_conformance.executors import ExecutorError, failure
 from mlflow_conformance.spark import executor_logging, jobs
 
 
@@ -15,10 +14,5 @@ def test_spark_jobs_carry_the_run_id(spark, driver_run, check):
 @pytest.mark.requirement("SPK-011")
 def test_executor_metrics_reach_the_run_through_the_driver(spark, driver_run, ledger, run_tags,
                                                            check):
-    try:
-        evidence = executor_logging.collect(spark, driver_run,
-                                            lambda run_id: ledger.record("run", run_id), run_tags)
-    except ExecutorError as exc:
-        check(failure(exc, "logging from executor tasks"))
-        return
-    check(executor_logging.judge(evidence))
+    check(executor_logging.check(spark, driver_run,
+                                 lambda run_id: ledger.record("run", run_id), run_tags))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import environment
-from ..executors import ExecutorError, failure, summarise
+from ..executors import ExecutorError, failure
 from ..findings import Finding, Outcome, passed
 from .versions import EVIDENCE_PACKAGES, parse
 
@@ -19,8 +19,8 @@ def collect(spark: Any) -> dict[str, Any]:
     Spark version."""
     try:
         seen: list[dict[str, Any]] | Finding = environment.executor_versions(spark)
-    except Exception as exc:  # noqa: BLE001 - Py4JJavaError: the executors are the finding
-        seen = failure(ExecutorError(summarise(exc)), "collecting executor versions")
+    except ExecutorError as exc:
+        seen = failure(exc, "collecting executor versions")
     return {"driver": environment.local_versions(), "executors": seen,
             "jvm_spark": str(spark.version)}
 

@@ -16,15 +16,17 @@ import tempfile
 from typing import Any
 
 from . import sample_model, throughput
+from .session import QUIET_CONF, launch_env
 
 
 def session(master: str) -> Any:
     from pyspark.sql import SparkSession
 
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # workers need this venv's packages
-    spark = (SparkSession.builder.master(master).appName("mlflow-conformance-benchmark")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    os.environ.update(launch_env())  # this process exists to run Spark: no need to restore
+    builder = SparkSession.builder.master(master).appName("mlflow-conformance-benchmark")
+    for key, value in QUIET_CONF.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..executors import ExecutorError, summarise
+from ..executors import ExecutorError, failure, run_tasks
 from ..findings import Finding, Outcome, passed
 
 METRIC = "executor_metric"
@@ -40,15 +40,10 @@ def collect(spark: Any, run_id: str, on_run: Callable[[str], None],
     """Executors log into nothing in particular, then the driver sends to ``run_id``. Runs
     the executors started get ``tags`` afterwards, so a sweep finds them too."""
     from mlflow.tracking import MlflowClient
-    from pyspark import cloudpickle
 
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     client = MlflowClient()
-    try:
-        tasks = spark.sparkContext.parallelize(range(partitions), partitions) \
-            .mapPartitionsWithIndex(_log_on_executor).collect()
-    except Exception as exc:  # Py4JJavaError: the executors are the finding
-        raise ExecutorError(summarise(exc)) from exc
+    tasks = run_tasks(spark.sparkContext, _log_on_executor, sys.modules[__name__],
+                      partitions=partitions, with_index=True)
     strays = sorted({t["run_id"] for t in tasks if t.get("run_id") not in (None, run_id)})
     for stray in strays:
         on_run(stray)
@@ -66,6 +61,15 @@ def collect(spark: Any, run_id: str, on_run: Callable[[str], None],
     return {"driver_run_id": run_id, "tasks": tasks, "driver_run_before_sending": before,
             "driver_run_after_sending": after, "executor_runs": stray_runs,
             "sent_by_driver": [t["value"] for t in tasks]}
+
+
+def check(spark: Any, run_id: str, on_run: Callable[[str], None],
+          tags: Mapping[str, str] | None = None) -> Finding:
+    """SPK-011 end to end: judge() of collect(), or the failure of the executor tasks."""
+    try:
+        return judge(collect(spark, run_id, on_run, tags))
+    except ExecutorError as exc:
+        return failure(exc, "logging from executor tasks")
 
 
 def judge(evidence: Mapping[str, Any]) -> Finding:

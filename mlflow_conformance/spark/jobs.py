@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from ..executors import run_tasks
 from ..findings import Finding, Outcome, passed
 
 RUN_PROPERTY = "mlflow.runId"
@@ -46,12 +47,8 @@ def _read_properties(_rows: Any) -> Any:
 
 def observe(sc: Any, run_id: str, partitions: int = 2) -> dict[str, Any]:
     """Start one job from this thread; what its tasks and the status tracker show."""
-    from pyspark import cloudpickle
-
     # By value: executors on the platform's image have no copy of this package.
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    tasks = sc.parallelize(range(partitions), partitions).mapPartitions(
-        _read_properties).collect()
+    tasks = run_tasks(sc, _read_properties, sys.modules[__name__], partitions=partitions)
     tracker = sc.statusTracker()
     jobs = []
     for job_id in sorted(tracker.getJobIdsForGroup(group_of(run_id))):
