@@ -12,6 +12,7 @@ interrupted run (finish_ledgers), and by `sweep`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from .deployment import Deployment, S3Identity
 from .ledger import NAME_PREFIX, Entry, Ledger, Removal, Remover, remove
 from .purge import purge
 from .rest import Rest, RestError
+
+log = logging.getLogger("mlflow_conformance")
 
 
 def s3_client(deployment: Deployment, identity: S3Identity | None, timeout: float = 5.0) -> Any:
@@ -161,12 +164,23 @@ def pending(shared_dir: Path) -> list[Entry]:
     return [e for path in ledger_files(shared_dir) for e in Ledger(path, "").entries()]
 
 
+def settle(books: Iterable[Ledger], deployment: Deployment) -> Removal:
+    """Remove what the ledgers list, in one pass (one purge of the backend database), and
+    strike what went from each; what failed stays listed for a later pass."""
+    books = list(books)
+    outcome = remove_entries([e for book in books for e in book.entries()], deployment)
+    for book in books:
+        book.forget(outcome.removed)
+    return outcome
+
+
 def finish_ledgers(shared_dir: Path, deployment: Deployment) -> Removal:
     """Controller side, at the very end: remove what workers could not (Ctrl-C, a crash)."""
-    outcome = Removal()
-    for path in ledger_files(shared_dir):
-        book = Ledger(path, "")
-        removed = remove_entries(book.entries(), deployment)
-        book.forget(removed.removed)
-        outcome.merge(removed)
-    return outcome
+    return settle([Ledger(path, "") for path in ledger_files(shared_dir)], deployment)
+
+
+def log_removal(outcome: Removal) -> None:
+    for note in outcome.notes:
+        log.info("cleanup: %s", note)
+    for entry, reason in outcome.failed:
+        log.warning("could not remove %s %s: %s", entry.kind, entry.ident, reason)
