@@ -9,6 +9,7 @@ import pytest
 
 from fixtures.context import run_context
 from fixtures.target import current_stack_state
+from mlflow_conformance.stack.stack import keep
 
 ROOT = Path(__file__).parent.parent
 
@@ -19,9 +20,7 @@ def stack_pointer(deployment, pytestconfig, tmp_path_factory) -> Path:
     MLFLOW_CONFORMANCE_STACK_POINTER reuses the stack instead of starting another."""
     state = current_stack_state(run_context(pytestconfig))
     assert state is not None, "the session's deployment is not an embedded stack"
-    pointer = tmp_path_factory.mktemp("pointer") / "stack-pointer"
-    pointer.write_text(str(state.state_file))
-    return pointer
+    return keep(state, tmp_path_factory.mktemp("pointer") / "stack-pointer")
 
 
 @pytest.fixture

@@ -177,18 +177,24 @@ def pointer_file() -> Path:
     return cache / "mlflow-conformance" / "stack-pointer"
 
 
-def find_running() -> StackState | None:
-    """The stack kept up by `stack up`, if it still runs."""
-    pointer = pointer_file()
+def load_pointed(pointer: Path | None = None) -> StackState | None:
+    """The stack a pointer file names (default: the one `stack up` keeps), running or not;
+    None when there is no readable pointer or state."""
     try:
-        state = StackState.load(Path(pointer.read_text().strip()))
+        return StackState.load(Path((pointer or pointer_file()).read_text().strip()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return state if state.running() else None
 
 
-def keep(state: StackState) -> Path:
-    pointer = pointer_file()
+def find_running(pointer: Path | None = None) -> StackState | None:
+    """The stack a pointer names (default: the one kept up by `stack up`), if it still runs."""
+    state = load_pointed(pointer)
+    return state if state is not None and state.running() else None
+
+
+def keep(state: StackState, pointer: Path | None = None) -> Path:
+    """Point at ``state`` (default: as the stack `stack up` keeps running)."""
+    pointer = pointer or pointer_file()
     pointer.parent.mkdir(parents=True, exist_ok=True)
     pointer.write_text(str(state.state_file))
     return pointer
