@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 
 from mlflow_conformance.deployment import Deployment
 from tests.fault_servers import QuietHandler, serving
+from tests.inner_session import ROOT, copy_suites, harness_conftest
 
-ROOT = Path(__file__).parent.parent
 SUITES = ("test_tracking.py", "test_registry.py")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te",
               "trailer", "upgrade", "content-length", "host"}
@@ -106,22 +106,14 @@ def target_env(deployment: Deployment) -> dict[str, str]:
             "MLFLOW_CONFORMANCE_BACKEND_DB_URI": deployment.backend_db_uri or ""}
 
 
-def plugins() -> list[str]:
-    import conftest
-
-    return [p for p in conftest.pytest_plugins if p != "pytester"]
-
-
 def run_suites_inner(pytester: Any, monkeypatch: Any, deployment: Deployment,
                      tracking_uri: str, report_dir: Path, *extra: str) -> tuple[Any, dict]:
     """The real tracking and registry suites in an inner session; (outcome, results.json).
 
     A subprocess: in-process, pytester would drop the mlflow modules the inner session
     imported first, and a later import would load a second, half-initialised copy."""
-    pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-                          f"pytest_plugins = {plugins()!r}\n")
-    for name in SUITES:
-        pytester.makepyfile(**{name[:-3]: (ROOT / "suites" / name).read_text()})
+    pytester.makeconftest(harness_conftest())
+    copy_suites(pytester, SUITES)
     for key, value in target_env(deployment).items():
         monkeypatch.setenv(key, value)
     result = pytester.runpytest_subprocess(*target_args(deployment, tracking_uri),

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mlflow_conformance import catalog
+from tests.inner_session import ROOT, harness_conftest
 
-ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 
 
@@ -78,8 +78,7 @@ def test_bad_catalog_entries_are_rejected(field, value, error):
 
 
 def test_unknown_requirement_in_a_suite_is_a_usage_error(pytester):
-    pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-                          f"pytest_plugins = {_plugins()!r}")
+    pytester.makeconftest(harness_conftest())
     pytester.makepyfile("""
         import pytest
 
@@ -91,9 +90,3 @@ def test_unknown_requirement_in_a_suite_is_a_usage_error(pytester):
     result = pytester.runpytest_subprocess("--collect-only", "--tracking-uri", "http://127.0.0.1:9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*names unknown requirement(s)*NOPE-999*"])
-
-
-def _plugins():
-    import conftest
-
-    return [p for p in conftest.pytest_plugins if p != "pytester"]

@@ -11,7 +11,8 @@ from mlflow_conformance.findings import Outcome
 from mlflow_conformance.redact import Redactor
 from mlflow_conformance.report import gate
 from mlflow_conformance.report.outputs import write_reports
-from tests.test_report_inner_run import MIXED_SUITE, ROOT, inner_run
+from tests.inner_session import ROOT
+from tests.test_report_inner_run import MIXED_SUITE, inner_run
 from tests.test_results_model import synthetic_results
 
 

@@ -15,25 +15,20 @@ from pathlib import Path
 import pytest
 
 from mlflow_conformance.report import schema
+from tests.inner_session import harness_conftest
 
-ROOT = Path(__file__).parent.parent
-
-CONFTEST = '''
-import sys
-sys.path.insert(0, {root!r})
-
+# The harness's conftest plus a deployment at a closed port that declares one gap.
+DEPLOYMENT_FIXTURE = '''
 import pytest
 
 from fixtures.context import run_context
 from mlflow_conformance.deployment import Deployment
 
-pytest_plugins = {plugins!r}
-
 
 @pytest.fixture(scope="session")
 def deployment(pytestconfig):
     described = Deployment(kind="remote", tracking_uri="http://127.0.0.1:9",
-                           known_gaps={{"jar_missing": "no jar on this target"}})
+                           known_gaps={"jar_missing": "no jar on this target"})
     run_context(pytestconfig).target_description.update(described.describe())
     return described
 '''
@@ -77,12 +72,6 @@ def test_api_answers_json_again(check):
 '''
 
 
-def plugins() -> list[str]:
-    import conftest  # the repository's: it lists the harness's plugin modules
-
-    return [p for p in conftest.pytest_plugins if p != "pytester"]
-
-
 OUTCOME_SUITE = '''
 import pytest
 from mlflow_conformance.findings import Finding, Outcome, passed
@@ -107,7 +96,7 @@ def outcome_suite(outcomes: dict[str, str]) -> str:
 def inner_run(pytester: pytest.Pytester, suite: str, *args: str, conftest_extra: str = ""
               ) -> tuple[pytest.RunResult, Path]:
     """Run ``suite`` as a conformance run in-process; returns the result and report dir."""
-    pytester.makeconftest(CONFTEST.format(root=str(ROOT), plugins=plugins()) + conftest_extra)
+    pytester.makeconftest(harness_conftest() + DEPLOYMENT_FIXTURE + conftest_extra)
     pytester.makepyfile(test_inner=suite)
     report_dir = pytester.path / "report"
     # --opt=value: pytest decides its rootdir before it knows our options.

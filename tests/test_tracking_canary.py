@@ -13,7 +13,8 @@ from mlflow_conformance.stack.mlflow_server import ARTIFACT_PREFIX
 from mlflow_conformance.tracking import diagnosis, run_readback
 from mlflow_conformance.tracking.canary import latency_finding
 from mlflow_conformance.tracking.steps import StepFailed, Steps
-from tests.registry_helpers import ROOT, SUITES, codes_by_requirement, plugins, run_suites_inner
+from tests.inner_session import copy_suites, harness_conftest
+from tests.registry_helpers import SUITES, codes_by_requirement, run_suites_inner
 
 WARNED = {"REG-007": ("warn", "stages_deprecated"),
           "REG-009": ("warn", "documented_source_empty")}
@@ -53,10 +54,8 @@ def test_normal_run_is_green_and_leaves_no_harness_made_entity(
 
 
 def test_smoke_profile_skips_the_writing_suites_by_footprint(pytester):
-    pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-                          f"pytest_plugins = {plugins()!r}\n")
-    for name in SUITES:
-        pytester.makepyfile(**{name[:-3]: (ROOT / "suites" / name).read_text()})
+    pytester.makeconftest(harness_conftest())
+    copy_suites(pytester, SUITES)
     result = pytester.runpytest("--profile", "smoke", "--tracking-uri", "http://127.0.0.1:9",
                                 "--report-dir", str(pytester.path / "report"), "-rs")
     result.assert_outcomes(skipped=16)
