@@ -20,20 +20,27 @@ def allowed_hosts(port: int) -> list[str]:
     return [f"127.0.0.1:{port}", f"localhost:{port}"]
 
 
+def artifact_destination(bucket: str) -> str:
+    return f"s3://{bucket}/{ARTIFACT_PREFIX}"
+
+
+def s3_env(s3_endpoint: str, access_key: str, secret_key: str) -> dict[str, str]:
+    """The S3 client environment the server and the jobs share (SeaweedFS: path style)."""
+    return {"MLFLOW_S3_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": secret_key, "AWS_DEFAULT_REGION": "us-east-1",
+            "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE": "path"}
+
+
 def start(workdir: Path, port: int, backend_uri: str, s3_endpoint: str, bucket: str,
           access_key: str, secret_key: str, artifact_mode: str) -> ProcessRecord:
-    destination = f"s3://{bucket}/{ARTIFACT_PREFIX}"
+    destination = artifact_destination(bucket)
     if artifact_mode == "proxied":
         artifacts = ["--serve-artifacts", "--artifacts-destination", destination]
     else:
         artifacts = ["--no-serve-artifacts", "--default-artifact-root", destination]
     env = {
         **os.environ,
-        "MLFLOW_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": secret_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE": "path",
+        **s3_env(s3_endpoint, access_key, secret_key),
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         "TMPDIR": str(workdir / "tmp"),
     }

@@ -79,15 +79,9 @@ class StackState:
         ids = {i.name: i for i in self.identities}
         admin = ids["admin"]
         artifact_root = ("mlflow-artifacts:/" if self.artifact_mode == "proxied"
-                         else f"s3://{seaweed.BUCKET}/{mlflow_server.ARTIFACT_PREFIX}")
-        job_env = {
-            "MLFLOW_TRACKING_URI": self.tracking_uri,
-            "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
-            "AWS_ACCESS_KEY_ID": admin.access_key,
-            "AWS_SECRET_ACCESS_KEY": admin.secret_key,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE": "path",
-        }
+                         else mlflow_server.artifact_destination(seaweed.BUCKET))
+        job_env = {"MLFLOW_TRACKING_URI": self.tracking_uri,
+                   **mlflow_server.s3_env(self.s3_endpoint, admin.access_key, admin.secret_key)}
         spark_conf = {
             "spark.hadoop.fs.s3a.endpoint": self.s3_endpoint,
             "spark.hadoop.fs.s3a.access.key": admin.access_key,
