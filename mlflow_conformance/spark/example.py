@@ -122,5 +122,5 @@ def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
         _disable()
     run_id = active.info.run_id
     return {"variant": asdict(variant), "autologs": autologs, "run_id": run_id,
-            "fit_seconds": round(fitted - began, 2),
-            **readback.run_record(run_id), "model": readback.spark_model(spark, run_id, test)}
+            "fit_seconds": round(fitted - began, 2), **readback.run_record(run_id),
+            "model": readback.spark_model(spark, run_id, experiment_id, test)}

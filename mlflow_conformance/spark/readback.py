@@ -59,13 +59,12 @@ def model_location(run_id: str, experiment_id: str) -> tuple[str | None, list[st
     return f"models:/{model_id}", files
 
 
-def spark_model(spark: Any, run_id: str, test: Any) -> dict[str, Any]:
+def spark_model(spark: Any, run_id: str, experiment_id: str, test: Any) -> dict[str, Any]:
     """Where the Spark model is, whether sparkml/ holds data, and whether it loads and
     transforms the test split."""
     import mlflow.spark
 
-    record = run_record(run_id)
-    uri, files = model_location(run_id, record["experiment_id"])
+    uri, files = model_location(run_id, experiment_id)
     sparkml = [f for f in files if "/sparkml/" in f"/{f}"]
     evidence: dict[str, Any] = {
         "uri": uri, "files": len(files),

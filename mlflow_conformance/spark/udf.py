@@ -35,12 +35,10 @@ def feature_frame(spark: Any, columns: Sequence[str], rows: int, partitions: int
         *[F.rand(seed=i).alias(name) for i, name in enumerate(columns)])
 
 
-def expected_type(model_uri: str) -> str:
+def expected_type(signature: Any) -> str:
     """The Spark type the signature's single output declares; double without a signature."""
-    from mlflow.models import get_model_info
     from mlflow.types.schema import ColSpec, DataType
 
-    signature = get_model_info(model_uri).signature
     outputs = signature.outputs.inputs if signature and signature.outputs else []
     if len(outputs) == 1 and isinstance(outputs[0], ColSpec) and isinstance(
             outputs[0].type, DataType):
@@ -66,12 +64,13 @@ def score(spark: Any, model_uri: str, columns: Sequence[str], rows: int) -> dict
     except Exception as exc:  # noqa: BLE001 - MlflowException or Py4JJavaError: the evidence
         error = summarise(exc)
         return {**evidence, "error": error, "code": classify(error)}
-    expected = np.asarray(mlflow.pyfunc.load_model(model_uri).predict(frame[list(columns)]),
-                          dtype="float64").ravel()
+    model = mlflow.pyfunc.load_model(model_uri)
+    expected = np.asarray(model.predict(frame[list(columns)]), dtype="float64").ravel()
     got = frame["prediction"].to_numpy(dtype="float64", na_value=np.nan)
     nulls = np.isnan(got) & ~np.isnan(expected)
     differ = ~np.isclose(got, expected, rtol=TOLERANCE, atol=0.0, equal_nan=True) & ~nulls
-    return {**evidence, "expected_type": expected_type(model_uri), "scored_rows": len(frame),
+    return {**evidence, "expected_type": expected_type(model.metadata.signature),
+            "scored_rows": len(frame),
             "nulls": int(nulls.sum()), "mismatches": int(differ.sum()),
             "max_abs_difference": float(np.nanmax(np.abs(got - expected))) if len(got) else 0.0,
             "first_mismatches": [{"row": int(i), "udf": float(got[i]),
