@@ -32,13 +32,21 @@ def with_executors(collected: Mapping[str, Any],
     return seen if isinstance(seen, Finding) else judge(collected["driver"], seen)
 
 
-def _where(env: Env) -> str:
+def where(env: Env) -> str:
+    """An executor environment's name in evidence: host and Python executable."""
     return f"{env.get('host')}:{env.get('executable')}"
+
+
+def package_table(driver: Env, executors: Sequence[Env],
+                  names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """{package: {"driver": version, <where>: version, ...}}"""
+    return {name: {"driver": driver["packages"].get(name),
+                   **{where(e): e["packages"].get(name) for e in executors}} for name in names}
 
 
 def judge_python(driver: Env, executors: Sequence[Env]) -> Finding:
     evidence = {"driver": driver["python"],
-                "executors": {_where(e): e["python"] for e in executors}}
+                "executors": {where(e): e["python"] for e in executors}}
     odd = [e for e in executors if e["python_minor"] != driver["python_minor"]]
     if odd:
         return Finding(Outcome.FAIL, "python_mismatch", f"driver Python {driver['python']}, "
@@ -64,8 +72,7 @@ def judge_spark(pyspark_version: str | None, jvm_version: str) -> Finding:
 
 def judge_packages(driver: Env, executors: Sequence[Env],
                    names: Sequence[str] = EVIDENCE_PACKAGES) -> Finding:
-    table = {name: {"driver": driver["packages"].get(name),
-                    **{_where(e): e["packages"].get(name) for e in executors}} for name in names}
+    table = package_table(driver, executors, names)
     evidence = {"packages": table}
     missing = sorted(f"{name} ({where})" for name, seen in table.items()
                      for where, version in seen.items() if version is None)

@@ -11,14 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..compat.env_policy import with_executors
+from ..compat.env_policy import Env, package_table, where, with_executors
 from ..compat.versions import parse
 from ..findings import Finding, Outcome, passed
 
 # The packages spark_udf itself moves data with, on both sides of the Arrow boundary.
 UDF_PACKAGES = ("mlflow", "pandas", "pyarrow", "cloudpickle")
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
-Env = Mapping[str, Any]
 
 
 def parse_model_env(python_env: str, requirements: str) -> dict[str, Any]:
@@ -56,13 +55,9 @@ def _minor(version: str | None) -> tuple[int, int] | None:
     return parsed[:2] if parsed else None
 
 
-def _where(env: Env) -> str:
-    return f"{env.get('host')}:{env.get('executable')}"
-
-
 def judge_python(collected: Mapping[str, Any], model: Mapping[str, Any]) -> Finding:
     def judge(driver: Env, executors: Sequence[Env]) -> Finding:
-        seen = {_where(e): e["python"] for e in executors}
+        seen = {where(e): e["python"] for e in executors}
         evidence = {"driver": driver["python"], "executors": seen, "model": model["python"],
                     "model_uri": model["uri"]}
         odd = sorted({e["python"] for e in executors
@@ -86,20 +81,18 @@ def judge_packages(collected: Mapping[str, Any], model: Mapping[str, Any]) -> Fi
     def judge(driver: Env, executors: Sequence[Env]) -> Finding:
         drift, unfit, unobserved = [], [], []
         for env in executors:
-            have, where = env["packages"], _where(env)
+            have, place = env["packages"], where(env)
             for name in UDF_PACKAGES:
                 ours, theirs = driver["packages"].get(name), have.get(name)
                 if theirs is None or _minor(theirs) != _minor(ours):
-                    drift.append(f"{name} driver {ours} / executor {theirs} ({where})")
+                    drift.append(f"{name} driver {ours} / executor {theirs} ({place})")
             for name, pinned in sorted(model["pins"].items()):
                 if name not in have:
                     unobserved.append(name)
                 elif _minor(have[name]) != _minor(pinned):
-                    unfit.append(f"{name}=={pinned} / executor {have[name]} ({where})")
+                    unfit.append(f"{name}=={pinned} / executor {have[name]} ({place})")
         evidence = {"model_uri": model["uri"], "model_pins": dict(model["pins"]),
-                    "udf_packages": {n: {"driver": driver["packages"].get(n),
-                                         **{_where(e): e["packages"].get(n) for e in executors}}
-                                     for n in UDF_PACKAGES},
+                    "udf_packages": package_table(driver, executors, UDF_PACKAGES),
                     "not_observed_on_executors": sorted(set(unobserved))}
         if unfit:
             return Finding(Outcome.FAIL, "model_env_mismatch", "the model's requirements "
