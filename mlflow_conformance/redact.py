@@ -28,16 +28,17 @@ def is_secret_key(key: str) -> bool:
 
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: set[str] = set()
+        self._secrets: list[str] = []  # longest first: a secret inside another goes second
         self.audit: Counter[str] = Counter()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | None]) -> None:
         # Very short values would mask ordinary words; nobody uses them as real secrets.
-        self._secrets.update(s for s in secrets if s and len(s) >= 4)
+        known = {*self._secrets, *(s for s in secrets if s and len(s) >= 4)}
+        self._secrets = sorted(known, key=len, reverse=True)
 
     def text(self, value: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._secrets:
             if secret in value:
                 self.audit["known-secret"] += value.count(secret)
                 value = value.replace(secret, MASK)

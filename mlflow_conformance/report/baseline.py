@@ -77,12 +77,17 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], source: str = "") ->
     }
 
 
+def read_json(path: str | Path, error: type[Exception]) -> Any:
+    """A results file's JSON; ``error`` (one line, no traceback) when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: cannot read results JSON: {exc}") from None
+
+
 def load(path: str | Path) -> dict[str, Any]:
     """Read a results.json to compare against; BaselineError says why it cannot serve."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read results JSON: {exc}") from None
+    data = read_json(path, BaselineError)
     problems = [] if isinstance(data, dict) else ["not a JSON object"]
     if not problems:
         problems = [f"no {key!r}" for key in ("schema_version", "run_id", "requirements")

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..catalog import SEVERITIES
 from ..findings import Outcome
 from . import baseline as baseline_diff
 from .html_parts import badge, code, esc, evidence, plural, short_test_name, table
 from .results import RequirementResult, RunResults, TestResult
 
 ATTENTION = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN)
-SEVERITY_ORDER = {"must": 0, "should": 1, "info": 2}
-OUTCOME_ORDER = ("fail", "error", "warn", "skip", "pass")
+SEVERITY_ORDER = {severity: i for i, severity in enumerate(SEVERITIES)}
+OUTCOME_ORDER = tuple(o.value for o in sorted(Outcome, key=lambda o: o.rank, reverse=True))
 
 
 def _elapsed(started: str, finished: str) -> str:

@@ -42,10 +42,7 @@ def add_parsers(sub: Any) -> None:
 
 def read_results(path: str) -> tuple[RunResults, dict[str, Any]]:
     """A results.json as the model, after validation against the checked-in schema."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsFileError(f"{path}: cannot read results JSON: {exc}") from None
+    data = baseline.read_json(path, ResultsFileError)
     found = schema.problems(data, limit=5)
     if found:
         raise ResultsFileError(f"{path} does not match results.schema.json:\n  "
