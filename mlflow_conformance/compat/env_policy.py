@@ -25,6 +25,20 @@ def collect(spark: Any) -> dict[str, Any]:
             "jvm_spark": str(spark.version)}
 
 
+def matrix_columns(collected: Mapping[str, Any]) -> dict[str, Any]:
+    """collect()'s environments as results.json environment entries (version-matrix columns):
+    the Spark driver, each distinct executor environment, and the JVM's Spark version."""
+    def column(env: Env) -> dict[str, Any]:
+        return {"python": env["python"], "host": env["host"], "executable": env["executable"],
+                "packages": dict(env["packages"])}
+
+    columns: dict[str, Any] = {"spark_driver": column(collected["driver"]),
+                               "spark": {"jvm_spark": collected["jvm_spark"]}}
+    if not isinstance(collected["executors"], Finding):
+        columns["spark_executors"] = [column(e) for e in collected["executors"]]
+    return columns
+
+
 def with_executors(collected: Mapping[str, Any],
                    judge: Callable[[Env, Sequence[Env]], Finding]) -> Finding:
     """judge(driver, executors), or the failure that kept executors from answering."""
