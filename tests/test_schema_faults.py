@@ -2,7 +2,6 @@
 PostgreSQL (never the stack's own) stamped with alembic at an older revision, set to a
 revision the package does not know, left without alembic_version, and a dead database."""
 
-import os
 import secrets
 import time
 from dataclasses import replace
@@ -46,13 +45,9 @@ def scratch_database(deployment):
 
 def stamp(db_uri, revision):
     """What `alembic stamp` does to an MLflow database, with MLflow's own migrations."""
-    import mlflow
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", os.path.join(
-        os.path.dirname(mlflow.__file__), "store", "db_migrations"))
+    config = backend_schema.alembic_config()
     config.set_main_option("sqlalchemy.url", db_uri.replace("%", "%%"))
     command.stamp(config, revision)
 

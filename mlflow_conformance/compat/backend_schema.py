@@ -22,16 +22,23 @@ KNOWN_HEADS = {(2, 22): "0584bdc529eb", (3, 5): "bf29a5ff90ea", (3, 7): "bf29a5f
 
 
 @cache
-def migrations() -> dict[str, Any]:
-    """Heads and every revision (with its parents) of the installed mlflow's migrations."""
+def alembic_config() -> Any:
+    """An alembic Config on the installed mlflow's own migrations."""
     import mlflow
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", os.path.join(
         os.path.dirname(mlflow.__file__), "store", "db_migrations"))
-    scripts = ScriptDirectory.from_config(config)
+    return config
+
+
+def migrations() -> dict[str, Any]:
+    """Heads and every revision (with its parents) of the installed mlflow's migrations."""
+    import mlflow
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
     parents = {rev.revision: _listed(rev.down_revision) for rev in scripts.walk_revisions()}
     return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()), "parents": parents}
 
