@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import sweep
-from .options import ARTIFACT_MODES
+from .options import ARTIFACT_MODES, OPTIONS_BY_NAME
 from .report import gate, report_commands
 from .stack import stack as local_stack
 from .stack.process import StackError
@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     stack = sub.add_parser("stack", help="keep the embedded reference stack running")
     stack.add_argument("action", choices=("up", "down", "status"))
-    stack.add_argument("--artifact-mode", choices=ARTIFACT_MODES, default="proxied")
+    mode = OPTIONS_BY_NAME["artifact-mode"]
+    stack.add_argument("--artifact-mode", choices=ARTIFACT_MODES, default=mode.default,
+                       help=mode.help)
     report_commands.add_parsers(sub)
     sweep.add_parser(sub)
     return parser

@@ -144,14 +144,18 @@ def sweep(deployment: Deployment, run_ids: Iterable[str] | None = None,
     return SweepReport(found, remove_entries(found, deployment))
 
 
+# The run's options that name a deployment to sweep (the same names and environment mirrors).
+TARGET_OPTIONS = ("tracking-uri", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key",
+                  "backend-db-uri")
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     from .options import OPTIONS_BY_NAME
 
     parser = subparsers.add_parser(
         "sweep", help="remove what interrupted runs left (experiments, runs, registered "
         "models, S3 objects), found by name prefix and run tag")
-    for name in ("tracking-uri", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key",
-                 "backend-db-uri"):
+    for name in TARGET_OPTIONS:
         spec = OPTIONS_BY_NAME[name]
         parser.add_argument(f"--{name}", dest=name, metavar=spec.metavar,
                             help=f"{spec.help} [env {spec.env}]")
@@ -171,10 +175,8 @@ def run(args: argparse.Namespace) -> int:
     from .stack import stack as local_stack
     from .targets import remote_deployment
 
-    names = ("tracking-uri", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key",
-             "backend-db-uri")
     try:
-        settings = resolve({n: getattr(args, n, None) for n in names})
+        settings = resolve({n: getattr(args, n, None) for n in TARGET_OPTIONS})
     except OptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
