@@ -1,16 +1,9 @@
-"""Loads the harness's pytest plugin for every run from this folder (suites and self-tests).
+"""The repository's conftest: only what the harness's self-tests (tests/) need.
 
-Every module in fixtures/ is a plugin, except the helpers listed here; a new fixture module
-needs no edit of this file.
+The harness's plugin is not loaded here: it ships inside the package and registers through
+its `pytest11` entry point (mlflow_conformance.fixtures.plugin), so a run from this checkout,
+from an empty folder (`mlflow-conformance run`) and from an xdist worker load it alike.
 """
 
-from pathlib import Path
-
-NOT_PLUGINS = {"__init__", "context", "hookspecs"}
-pytest_plugins = sorted(
-    f"fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py")
-    if path.stem not in NOT_PLUGINS
-)
-
-# The harness's self-tests run inner pytest sessions (pytester).
-pytest_plugins.append("pytester")
+# The self-tests run inner pytest sessions (pytester).
+pytest_plugins = ["pytester"]

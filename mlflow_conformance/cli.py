@@ -1,5 +1,6 @@
-"""`python -m mlflow_conformance COMMAND`: what runs outside a pytest session.
+"""`mlflow-conformance COMMAND` (or `python -m mlflow_conformance COMMAND`).
 
+  run [PYTEST ARGS]           a conformance run of the shipped suites, from any folder
   stack up|down|status        keep the embedded reference stack running between runs
   render RESULTS [--out F]    rebuild report.html from a results.json (away from the cluster)
   diff OLD NEW                classify each requirement's change between two results.json
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import sweep
+from mlflow_conformance.cleanup import sweep
+from mlflow_conformance.report import commands as report_commands
+from mlflow_conformance.stack import lifecycle as local_stack
+
 from .options import ARTIFACT_MODES, OPTIONS_BY_NAME
-from .report import gate, report_commands
-from .stack import stack as local_stack
+from .report import gate
 from .stack.process import StackError
 
 
@@ -47,6 +51,23 @@ def _stack(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_suites(pytest_args: Sequence[str]) -> int:
+    """A conformance run of the suites installed with the package, rooted where the user is
+    (reports land in ./reports unless --report-dir says otherwise)."""
+    import pytest
+
+    from .fixtures.plugin import join_path_values
+
+    args = join_path_values(list(pytest_args))
+    # What the checkout's pytest.ini sets, for a folder that has none.
+    defaults = ["--rootdir", os.getcwd(), "-p", "no:cacheprovider", "-o", "xfail_strict=true",
+                "-W", "ignore::DeprecationWarning"]
+    names_tests = any(a.startswith("mlflow_conformance.suites") or a.endswith(".py") or "::" in a
+                      for a in args if not a.startswith("-"))
+    suites = [] if names_tests else ["mlflow_conformance.suites"]
+    return int(pytest.main([*defaults, "--pyargs", *args, *suites]))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stack": _stack, "render": report_commands.render, "diff": report_commands.diff,
     "sweep": sweep.run}
@@ -62,12 +83,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m mlflow_conformance",
-                                     description="MLflow-on-Ilum conformance harness utilities. "
-                                     "Conformance runs themselves are `pytest` (see README).",
+    parser = _Parser(prog="mlflow-conformance",
+                                     description="MLflow-on-Ilum conformance harness. `run` is a "
+                                     "conformance run (as `pytest` in the checkout); the other "
+                                     "commands work outside a run.",
                                      epilog=report_commands.EXIT_CODES_HELP,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the shipped conformance suites here (any pytest arguments "
+                   "and harness options follow, e.g. `run --profile smoke -k connectivity`)",
+                   add_help=False)
     stack = sub.add_parser("stack", help="keep the embedded reference stack running")
     stack.add_argument("action", choices=("up", "down", "status"))
     mode = OPTIONS_BY_NAME["artifact-mode"]
@@ -79,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["run"]:
+        return run_suites(words[1:])  # everything after `run` is pytest's
+    args = build_parser().parse_args(words)
     try:
         return COMMANDS[args.command](args)
     except StackError as exc:

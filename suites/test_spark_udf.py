@@ -5,7 +5,7 @@ model (udf_preflight), each fails untried with the executors' diagnosis."""
 
 import pytest
 
-from fixtures.context import run_context
+from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.spark import throughput, udf
 
 ROWS = 20_000  # every row is compared: Spark scores them, this process predicts them again

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.context import run_context
-from fixtures.target import current_stack_state
-from mlflow_conformance.stack.stack import keep
+from mlflow_conformance.fixtures.context import run_context
+from mlflow_conformance.fixtures.target import current_stack_state
+from mlflow_conformance.stack.lifecycle import keep
 
 ROOT = Path(__file__).parent.parent
 

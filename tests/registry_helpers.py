@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from mlflow_conformance.deployment import Deployment
 from tests.fault_servers import QuietHandler, serving
-from tests.inner_session import ROOT, copy_suites, harness_conftest
+from tests.inner_session import ROOT, copy_suites
 
 SUITES = ("test_tracking.py", "test_registry.py")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te",
@@ -112,7 +112,6 @@ def run_suites_inner(pytester: Any, monkeypatch: Any, deployment: Deployment,
 
     A subprocess: in-process, pytester would drop the mlflow modules the inner session
     imported first, and a later import would load a second, half-initialised copy."""
-    pytester.makeconftest(harness_conftest())
     copy_suites(pytester, SUITES)
     for key, value in target_env(deployment).items():
         monkeypatch.setenv(key, value)

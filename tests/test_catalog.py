@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlflow_conformance import catalog
-from tests.inner_session import ROOT, harness_conftest
+from tests.inner_session import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -78,7 +78,6 @@ def test_bad_catalog_entries_are_rejected(field, value, error):
 
 
 def test_unknown_requirement_in_a_suite_is_a_usage_error(pytester):
-    pytester.makeconftest(harness_conftest())
     pytester.makepyfile("""
         import pytest
 

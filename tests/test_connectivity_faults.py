@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from fixtures.probes import run_connectivity
 from mlflow_conformance.deployment import Deployment
+from mlflow_conformance.fixtures.probes import run_connectivity
 from tests.fault_servers import closed_port, http_server, silent_server
 
 TIMEOUT = 1.0

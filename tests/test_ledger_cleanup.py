@@ -8,9 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from mlflow_conformance import cleanup, sweep
-from mlflow_conformance.ledger import RUN_TAG, Ledger, experiment_name, model_name, s3_prefix
-from mlflow_conformance.rest import Rest, RestError
+from mlflow_conformance.cleanup import removal, sweep
+from mlflow_conformance.cleanup.ledger import (
+    RUN_TAG,
+    Ledger,
+    experiment_name,
+    model_name,
+    s3_prefix,
+)
+from mlflow_conformance.transport.rest import Rest, RestError
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ def make_entities(deployment, book):
               tags=[{"key": RUN_TAG, "value": book.run_id}])
     key = s3_prefix(book.run_id) + "object.txt"
     book.record("s3_prefix", f"{deployment.bucket}/{s3_prefix(book.run_id)}")
-    cleanup.s3_client(deployment, deployment.driver_identity).put_object(
+    removal.s3_client(deployment, deployment.driver_identity).put_object(
         Bucket=deployment.bucket, Key=key, Body=b"x")
     return experiment_id, run
 
@@ -56,14 +62,14 @@ def test_ledger_keeps_whole_lines_and_forgets_removed_entries(tmp_path):
 def test_controller_removes_what_workers_left(deployment, tmp_path, run_id):
     shared = tmp_path / "shared"
     experiment_id, run = make_entities(deployment, Ledger(shared / "ledger-gw0.jsonl", run_id))
-    assert len(cleanup.pending(shared)) == 4
-    removal = cleanup.finish_ledgers(shared, deployment)
-    assert removal.failed == []
-    assert sorted(e.kind for e in removal.removed) == [
+    assert len(removal.pending(shared)) == 4
+    outcome = removal.finish_ledgers(shared, deployment)
+    assert outcome.failed == []
+    assert sorted(e.kind for e in outcome.removed) == [
         "experiment", "registered_model", "run", "s3_prefix"]
-    assert any("purged 1 experiment(s) and 1 run(s)" in n for n in removal.notes)
-    assert cleanup.pending(shared) == []
-    assert cleanup.ledger_files(shared) == []
+    assert any("purged 1 experiment(s) and 1 run(s)" in n for n in outcome.notes)
+    assert removal.pending(shared) == []
+    assert removal.ledger_files(shared) == []
     assert sweep.find_leftovers(deployment, [run_id]) == []
     rest = Rest.for_deployment(deployment)
     for path, key, ident in (("/experiments/get", "experiment_id", experiment_id),
@@ -78,13 +84,13 @@ def test_without_backend_database_experiments_go_to_trash_and_say_so(deployment,
     book = Ledger(tmp_path / "ledger-main.jsonl", run_id)
     experiment_id, _ = make_entities(deployment, book)
     no_database = replace(deployment, backend_db_uri=None)
-    removal = cleanup.remove_entries(book.entries(), no_database)
-    assert removal.failed == []
-    assert any("stay in the server's trash" in n for n in removal.notes)
+    outcome = removal.remove_entries(book.entries(), no_database)
+    assert outcome.failed == []
+    assert any("stay in the server's trash" in n for n in outcome.notes)
     found = Rest.for_deployment(deployment).get("/experiments/get",
                                                 experiment_id=experiment_id)["experiment"]
     assert found["lifecycle_stage"] == "deleted"
-    assert found["name"] == cleanup.trash_name(run_id, experiment_id)
+    assert found["name"] == removal.trash_name(run_id, experiment_id)
     # Sweep finds the trash by name and tag, and with the database purges it.
     report = sweep.sweep(deployment, [run_id])
     assert [e.kind for e in report.removal.removed] == ["experiment"]
@@ -94,7 +100,7 @@ def test_without_backend_database_experiments_go_to_trash_and_say_so(deployment,
 
 def test_an_entry_recorded_twice_is_removed_once(tmp_path):
     """Checks that share a harness prefix each record it; removal runs once per entity."""
-    from mlflow_conformance.ledger import remove
+    from mlflow_conformance.cleanup.ledger import remove
 
     book = Ledger(tmp_path / "ledger.jsonl", "mcselftest0")
     for kind, ident in (("s3_prefix", "b/p/"), ("run", "r1"), ("s3_prefix", "b/p/")):

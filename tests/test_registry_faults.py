@@ -5,9 +5,9 @@ import secrets
 
 import pytest
 
-from mlflow_conformance import cleanup
+from mlflow_conformance.cleanup import removal
+from mlflow_conformance.cleanup.ledger import Ledger
 from mlflow_conformance.findings import Finding, Outcome
-from mlflow_conformance.ledger import Ledger
 from mlflow_conformance.tracking import registry, registry_model
 from tests.registry_helpers import (
     aliases_not_stored,
@@ -43,7 +43,7 @@ def test_alias_that_does_not_stick_is_alias_not_found(deployment, tmp_path):
         try:
             found = registry.run_lifecycle(behind(deployment, uri), book)
         finally:
-            removal = cleanup.remove_entries(book.entries(), deployment)
+            outcome = removal.remove_entries(book.entries(), deployment)
     assert (found["aliases"].outcome, found["aliases"].code) == (Outcome.FAIL, "alias_not_found")
     assert "champion" in found["aliases"].message
     assert (found["load_alias"].outcome, found["load_alias"].code) == (
@@ -51,7 +51,7 @@ def test_alias_that_does_not_stick_is_alias_not_found(deployment, tmp_path):
     # Everything not about aliases still works.
     for key in ("registered_model", "version", "description", "stages", "load_stage"):
         assert found[key].outcome is Outcome.PASS, (key, found[key])
-    assert removal.failed == []
+    assert outcome.failed == []
 
 
 def test_stage_path_that_warns_is_a_warn_level_finding():

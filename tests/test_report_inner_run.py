@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from mlflow_conformance.report import schema
-from tests.inner_session import harness_conftest
 
 # The harness's conftest plus a deployment at a closed port that declares one gap.
 DEPLOYMENT_FIXTURE = '''
 import pytest
 
-from fixtures.context import run_context
+from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.deployment import Deployment
 
 
@@ -96,7 +95,7 @@ def outcome_suite(outcomes: dict[str, str]) -> str:
 def inner_run(pytester: pytest.Pytester, suite: str, *args: str, conftest_extra: str = ""
               ) -> tuple[pytest.RunResult, Path]:
     """Run ``suite`` as a conformance run in-process; returns the result and report dir."""
-    pytester.makeconftest(harness_conftest() + DEPLOYMENT_FIXTURE + conftest_extra)
+    pytester.makeconftest(DEPLOYMENT_FIXTURE + conftest_extra)
     pytester.makepyfile(test_inner=suite)
     report_dir = pytester.path / "report"
     # --opt=value: pytest decides its rootdir before it knows our options.

@@ -6,10 +6,10 @@ import contextlib
 
 import pytest
 
-from fixtures.context import run_context
+from mlflow_conformance.cleanup.ledger import s3_prefix
 from mlflow_conformance.findings import Outcome
-from mlflow_conformance.ledger import s3_prefix
-from mlflow_conformance.stack.stack import LOCAL_GAPS
+from mlflow_conformance.fixtures.context import run_context
+from mlflow_conformance.stack.lifecycle import LOCAL_GAPS
 from mlflow_conformance.storage import s3a, s3a_io
 
 

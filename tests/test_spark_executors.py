@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_conformance import environment
-from mlflow_conformance.compat import env_policy
+from mlflow_conformance.compat import env_policy, environment
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.spark import model_env, sample_model, udf
 

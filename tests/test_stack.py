@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_conformance.stack import lifecycle as local_stack
 from mlflow_conformance.stack import mlflow_server, seaweed
-from mlflow_conformance.stack import stack as local_stack
 from mlflow_conformance.stack.process import GRPC_OFFSET, StackError
 
 ROOT = Path(__file__).parent.parent

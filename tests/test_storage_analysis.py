@@ -3,11 +3,11 @@ SeaweedFS, MinIO-style errors, MLflow client exceptions, JVM error texts)."""
 
 import pytest
 
-from mlflow_conformance import executors
 from mlflow_conformance.findings import Finding, Outcome, passed
+from mlflow_conformance.spark import executors
 from mlflow_conformance.storage import artifact_roundtrip as roundtrip
 from mlflow_conformance.storage import artifacts, s3_access, s3a, s3a_io
-from mlflow_conformance.storage.checks import combine
+from mlflow_conformance.storage.orchestrate import combine
 
 
 def op(name, ok=True, code=None):

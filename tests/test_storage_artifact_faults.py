@@ -4,14 +4,14 @@ credentials on the driver and inside an executor task."""
 
 import pytest
 
-from fixtures.context import run_context
+from mlflow_conformance.cleanup.ledger import RUN_TAG, experiment_name
 from mlflow_conformance.findings import Outcome
-from mlflow_conformance.ledger import RUN_TAG, experiment_name
+from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.stack import mlflow_server
 from mlflow_conformance.stack.process import free_ports
 from mlflow_conformance.storage import artifact_roundtrip as roundtrip
 from mlflow_conformance.storage import artifacts
-from mlflow_conformance.storage.checks import (
+from mlflow_conformance.storage.orchestrate import (
     artifact_inventory_of,
     driver_round_trip,
     executor_round_trip,

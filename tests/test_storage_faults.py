@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import pytest
 
-from fixtures.context import run_context
-from mlflow_conformance.cleanup import s3_client
-from mlflow_conformance.ledger import s3_prefix
+from mlflow_conformance.cleanup.ledger import s3_prefix
+from mlflow_conformance.cleanup.removal import s3_client
+from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.probes.runner import run_probe
 from mlflow_conformance.storage import s3_access, s3_matrix
-from mlflow_conformance.storage.checks import refusal_results, refusals
+from mlflow_conformance.storage.orchestrate import refusal_results, refusals
 from tests.fault_servers import closed_port, silent_server
 
 TIMEOUT = 2.0

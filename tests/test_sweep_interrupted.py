@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from mlflow_conformance import sweep
+from mlflow_conformance.cleanup import sweep
 from tests.registry_helpers import start_suites, target_args, target_env
 
 

@@ -5,15 +5,15 @@ recorded evidence."""
 import pytest
 import requests
 
-from mlflow_conformance import sweep
-from mlflow_conformance.cleanup import s3_client
+from mlflow_conformance.cleanup import sweep
+from mlflow_conformance.cleanup.removal import s3_client
 from mlflow_conformance.findings import Outcome
-from mlflow_conformance.rest import Rest, RestError
 from mlflow_conformance.stack.mlflow_server import ARTIFACT_PREFIX
 from mlflow_conformance.tracking import diagnosis, run_readback
 from mlflow_conformance.tracking.canary import latency_finding
 from mlflow_conformance.tracking.steps import StepFailed, Steps
-from tests.inner_session import copy_suites, harness_conftest
+from mlflow_conformance.transport.rest import Rest, RestError
+from tests.inner_session import copy_suites
 from tests.registry_helpers import SUITES, codes_by_requirement, run_suites_inner
 
 WARNED = {"REG-007": ("warn", "stages_deprecated"),
@@ -54,7 +54,6 @@ def test_normal_run_is_green_and_leaves_no_harness_made_entity(
 
 
 def test_smoke_profile_skips_the_writing_suites_by_footprint(pytester):
-    pytester.makeconftest(harness_conftest())
     copy_suites(pytester, SUITES)
     result = pytester.runpytest("--profile", "smoke", "--tracking-uri", "http://127.0.0.1:9",
                                 "--report-dir", str(pytester.path / "report"), "-rs")

@@ -4,7 +4,7 @@ and each executor environment the compatibility checks saw, also when xdist work
 import json
 
 from mlflow_conformance.compat.env_policy import matrix_columns
-from mlflow_conformance.executors import ExecutorError, failure
+from mlflow_conformance.spark.executors import ExecutorError, failure
 
 DRIVER = {"python": "3.11.7", "python_minor": "3.11", "executable": "/venv/bin/python",
           "host": "driver-0", "pid": 11, "packages": {"mlflow": "3.17.2"}}

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .. import environment
-from ..executors import ExecutorError, failure
+from mlflow_conformance.compat import environment
+from mlflow_conformance.spark.executors import ExecutorError, failure
+
 from ..findings import Finding, Outcome, passed
 from .versions import EVIDENCE_PACKAGES, parse
 

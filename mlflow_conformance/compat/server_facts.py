@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rest import Rest
+from mlflow_conformance.transport.rest import Rest
 
 LOGGED_MODELS_SEARCH = "/api/2.0/mlflow/logged-models/search"
 

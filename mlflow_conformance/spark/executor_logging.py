@@ -10,7 +10,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..executors import ExecutorError, failure, run_tasks
+from mlflow_conformance.spark.executors import ExecutorError, failure, run_tasks
+
 from ..findings import Finding, Outcome, passed
 
 METRIC = "executor_metric"

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ..executors import run_tasks
+from mlflow_conformance.spark.executors import run_tasks
+
 from ..findings import Finding, Outcome, passed
 
 RUN_PROPERTY = "mlflow.runId"

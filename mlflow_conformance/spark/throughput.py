@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..executors import summarise
+from mlflow_conformance.spark.executors import summarise
+
 from ..findings import Finding, Outcome, passed
 from ..scratch import scratch
 from .udf import blocked, classify, feature_frame

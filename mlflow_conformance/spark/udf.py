@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..executors import summarise
+from mlflow_conformance.spark.executors import summarise
+
 from ..findings import Finding, Outcome, passed
 from ..scratch import scratch
 

@@ -16,8 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from mlflow_conformance.transport.s3client import s3_client
+
 from ..deployment import S3Identity
-from ..s3client import s3_client
 from .process import GRPC_OFFSET, ProcessRecord, StackError, spawn, stop, wait_ready
 
 BUCKET = "mlflow"

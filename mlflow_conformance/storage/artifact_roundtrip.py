@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mlflow_conformance.cleanup.ledger import RUN_TAG, experiment_name, s3_prefix
+
 from ..findings import Finding, Outcome, passed
-from ..ledger import RUN_TAG, experiment_name, s3_prefix
 from . import artifacts
 
 Record = Callable[..., Any]  # ledger.record(kind, ident, **details)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from mlflow_conformance.spark.executors import run_in_task
+
 from ..deployment import Deployment, S3Identity
-from ..executors import run_in_task
 from ..probes import s3 as probe
 from ..probes.runner import run_probe
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from mlflow_conformance.cleanup.ledger import RUN_TAG, Ledger, experiment_name
+from mlflow_conformance.transport.mlflow_client import driver_session
+from mlflow_conformance.transport.rest import Rest
+
 from ..deployment import Deployment
-from ..driver import driver_session
 from ..findings import Finding, Outcome
-from ..ledger import RUN_TAG, Ledger, experiment_name
-from ..rest import Rest
 from . import run_readback as rb
 from .steps import StepFailed, Steps, judge_all
 

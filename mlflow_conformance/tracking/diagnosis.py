@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rest import RestError
+from mlflow_conformance.transport.rest import RestError
 
 REMEDIES = {
     "endpoint_missing": "upgrade the tracking server (or its image) to one that serves this API, "

@@ -13,10 +13,11 @@ import secrets
 import warnings
 from typing import Any
 
+from mlflow_conformance.cleanup.ledger import RUN_TAG, Ledger, experiment_name, model_name
+from mlflow_conformance.transport.mlflow_client import driver_session
+
 from ..deployment import Deployment
-from ..driver import driver_session
 from ..findings import Finding, Outcome
-from ..ledger import RUN_TAG, Ledger, experiment_name, model_name
 from . import registry_model as tiny
 from .diagnosis import classify
 from .steps import StepFailed, Steps, judge_all

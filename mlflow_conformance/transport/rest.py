@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .deployment import Deployment
+from ..deployment import Deployment
 
 API = "/api/2.0/mlflow"
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from . import s3client
-from .deployment import Deployment, S3Identity
-from .ledger import NAME_PREFIX, Entry, Ledger, Removal, Remover, remove
-from .purge import purge
-from .rest import Rest, RestError
+from mlflow_conformance.cleanup.ledger import NAME_PREFIX, Entry, Ledger, Removal, Remover, remove
+from mlflow_conformance.cleanup.purge import purge
+from mlflow_conformance.transport import s3client
+from mlflow_conformance.transport.rest import Rest, RestError
+
+from ..deployment import Deployment, S3Identity
 
 log = logging.getLogger("mlflow_conformance")
 

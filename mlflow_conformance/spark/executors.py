@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .findings import Finding, Outcome
+from ..findings import Finding, Outcome
 
 MISMATCH = re.compile(r"Python in worker has different version[^\n]*")
 

@@ -39,9 +39,8 @@ def executor_versions(spark: Any, partitions: int = 2,
                       packages: tuple[str, ...] = PACKAGES) -> list[dict[str, Any]]:
     """local_versions() as seen inside executor tasks, one entry per distinct environment;
     ExecutorError when the tasks fail."""
-    import mlflow_conformance.environment as this
-
-    from .executors import run_tasks
+    import mlflow_conformance.compat.environment as this
+    from mlflow_conformance.spark.executors import run_tasks
 
     def probe(_rows: Any) -> Any:
         yield local_versions(packages)

@@ -16,11 +16,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cleanup import remove_entries, s3_client
-from .deployment import Deployment
-from .ledger import NAME_PREFIX, RUN_TAG, Entry, Removal, s3_prefix
-from .rest import Rest, RestError
-from .tracking.diagnosis import classify
+from mlflow_conformance.cleanup.ledger import NAME_PREFIX, RUN_TAG, Entry, Removal, s3_prefix
+from mlflow_conformance.cleanup.removal import remove_entries, s3_client
+from mlflow_conformance.transport.rest import Rest, RestError
+
+from ..deployment import Deployment
+from ..tracking.diagnosis import classify
 
 _EXPERIMENT_RUN = re.compile(rf"^/{NAME_PREFIX}/(?:trash/)?([^/]+)/")
 # ledger.model_name's "<name>.conformance_<run id>_<suffix>", or "conformance.<run id>.<name>"
@@ -150,7 +151,7 @@ TARGET_OPTIONS = ("tracking-uri", "s3-endpoint", "s3-bucket", "s3-access-key", "
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    from .options import OPTIONS_BY_NAME
+    from ..options import OPTIONS_BY_NAME
 
     parser = subparsers.add_parser(
         "sweep", help="remove what interrupted runs left (experiments, runs, registered "
@@ -170,10 +171,11 @@ def run(args: argparse.Namespace) -> int:
     """Sweep the deployment named like a pytest run names it (--tracking-uri, else the stack
     kept up by `stack up`). Exit 0 when nothing is left, 1 when something could not go,
     4 on a usage error, 3 when the deployment could not be searched (a run's codes)."""
-    from .options import OptionError, resolve
-    from .report.gate import EXIT_INTERNAL, EXIT_USAGE
-    from .stack import stack as local_stack
-    from .targets import remote_deployment
+    from mlflow_conformance.stack import lifecycle as local_stack
+
+    from ..options import OptionError, resolve
+    from ..report.gate import EXIT_INTERNAL, EXIT_USAGE
+    from ..targets import remote_deployment
 
     try:
         settings = resolve({n: getattr(args, n, None) for n in TARGET_OPTIONS})

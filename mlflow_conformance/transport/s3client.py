@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .deployment import S3Identity
+from ..deployment import S3Identity
 
 
 def s3_client(endpoint: str | None, identity: S3Identity | None, timeout: float = 5.0) -> Any:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .deployment import Deployment
+from ..deployment import Deployment
 
 CLIENT_BOUNDS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",

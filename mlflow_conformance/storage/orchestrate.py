@@ -8,9 +8,10 @@ import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..cleanup import s3_client
+from mlflow_conformance.cleanup.removal import s3_client
+from mlflow_conformance.spark.executors import ExecutorError, failure, run_in_task
+
 from ..deployment import Deployment
-from ..executors import ExecutorError, failure, run_in_task
 from ..findings import Finding, Outcome
 from . import artifact_roundtrip as roundtrip
 from . import artifacts, s3_access, s3_matrix
