@@ -7,6 +7,7 @@ silent change.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ SEVERITIES = ("must", "should", "info")
 FOOTPRINTS = ("read-only", "writes-mlflow", "writes-s3", "creates-k8s")
 # Codes every check may produce, whatever its requirement says.
 GENERIC_CODES = ("ok", "no_verdict", "harness_error", "skipped", "assertion_failed")
+# The code set every check may also produce: how a network step fails, whatever it was for.
+TRANSPORT_SET = "transport"
+# `module:name` under mlflow_conformance: a judge function, or a key of the FINDINGS a
+# producer module declares (mlflow_conformance.binding resolves it).
+CHECK_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*:[a-z_][a-z0-9_]*$")
 
 
 class CatalogError(ValueError):
@@ -35,6 +41,7 @@ class Requirement:
     footprint: str
     remediation: str
     diagnoses: tuple[str, ...]
+    check: str  # what produces the finding (see CHECK_RE)
 
     def golden_line(self) -> str:
         return (f"{self.id} {self.severity} {self.footprint} {self.area} "
@@ -45,6 +52,7 @@ class Requirement:
 class Catalog:
     requirements: Mapping[str, Requirement]
     diagnoses: Mapping[str, str]
+    transport: frozenset[str] = frozenset()
 
     def __getitem__(self, requirement_id: str) -> Requirement:
         return self.requirements[requirement_id]
@@ -55,6 +63,11 @@ class Catalog:
     def golden(self, ids: Iterable[str] | None = None) -> str:
         chosen = sorted(self.requirements if ids is None else ids)
         return "".join(self.requirements[rid].golden_line() + "\n" for rid in chosen)
+
+    def allows(self, requirement_id: str, code: str) -> bool:
+        """Whether a finding of this code may conclude the requirement's check."""
+        return (code in self.requirements[requirement_id].diagnoses or code in GENERIC_CODES
+                or code in self.transport)
 
     def untested(self, tested: Iterable[str]) -> list[str]:
         """Requirements no test names (a requirement without a test is a defect)."""
@@ -70,6 +83,7 @@ def ids_by_file(directory: Path = CATALOG_DIR) -> dict[str, list[str]]:
 def parse(texts: Mapping[str, str]) -> Catalog:
     """Merge the area files (name → TOML text) into one catalog, checking it as a whole."""
     diagnoses: dict[str, str] = {}
+    code_sets: dict[str, list[str]] = {}
     entries: list[dict[str, object]] = []
     for name, text in sorted(texts.items()):
         data = tomllib.loads(text)
@@ -77,6 +91,10 @@ def parse(texts: Mapping[str, str]) -> Catalog:
             if diagnoses.get(code, meaning) != meaning:
                 raise CatalogError(f"{name}: diagnosis {code!r} is defined twice, differently")
             diagnoses[code] = meaning
+        for set_name, codes in data.get("code_sets", {}).items():
+            if set_name in code_sets:
+                raise CatalogError(f"{name}: code set {set_name!r} is defined twice")
+            code_sets[set_name] = list(codes)
         entries += data.get("requirements", [])
     missing_generic = [c for c in GENERIC_CODES if c not in diagnoses]
     if missing_generic:
@@ -89,9 +107,12 @@ def parse(texts: Mapping[str, str]) -> Catalog:
                 statement=str(entry["statement"]), severity=str(entry["severity"]),
                 promises=tuple(entry["promises"]), footprint=str(entry["footprint"]),  # type: ignore[arg-type]
                 remediation=str(entry["remediation"]),
-                diagnoses=tuple(entry["diagnoses"]))  # type: ignore[arg-type]
+                diagnoses=expand(entry["diagnoses"], code_sets),  # type: ignore[arg-type]
+                check=str(entry["check"]))
         except KeyError as exc:
             raise CatalogError(f"requirement {entry.get('id', '?')} lacks {exc}") from None
+        if not CHECK_RE.match(req.check):
+            raise CatalogError(f"{req.id}: check {req.check!r} is not module:name")
         if req.id in requirements:
             raise CatalogError(f"duplicate requirement id {req.id}")
         if req.severity not in SEVERITIES:
@@ -102,7 +123,24 @@ def parse(texts: Mapping[str, str]) -> Catalog:
         if unknown:
             raise CatalogError(f"{req.id}: diagnosis codes not in the vocabulary: {unknown}")
         requirements[req.id] = req
-    return Catalog(requirements, diagnoses)
+    transport = code_sets.get(TRANSPORT_SET, [])
+    unknown = [c for c in transport if c not in diagnoses]
+    if unknown:
+        raise CatalogError(f"code set {TRANSPORT_SET!r}: codes not in the vocabulary: {unknown}")
+    return Catalog(requirements, diagnoses, frozenset(transport))
+
+
+def expand(codes: Iterable[str], code_sets: Mapping[str, list[str]]) -> tuple[str, ...]:
+    """A requirement's diagnoses with each `@set` replaced by the set's codes, in order, once."""
+    out: list[str] = []
+    for code in codes:
+        if code.startswith("@"):
+            if code[1:] not in code_sets:
+                raise CatalogError(f"unknown code set {code!r}")
+            out += code_sets[code[1:]]
+        else:
+            out.append(code)
+    return tuple(dict.fromkeys(out))
 
 
 @cache

@@ -8,7 +8,7 @@ aggregate is simply the worst of its parts.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,27 @@ class Finding:
         """The same diagnosis, reported as skipped (a gap the target declared)."""
         return Finding(Outcome.SKIP, self.code, f"{reason} (diagnosis: {self.message})",
                        self.evidence, self.remedy)
+
+
+class Findings(Mapping[str, Finding]):
+    """The findings of a producer that concludes several requirements at once, by the keys
+    its module declares in FINDINGS; `source` is that module (as catalog `check`s name it)."""
+
+    def __init__(self, source: str, findings: Mapping[str, Finding]) -> None:
+        self.source = source
+        self._findings = dict(findings)
+
+    def __getitem__(self, key: str) -> Finding:
+        return self._findings[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._findings)
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __repr__(self) -> str:
+        return f"Findings({self.source!r}, {self._findings!r})"
 
 
 def passed(message: str, **evidence: Any) -> Finding:

@@ -19,44 +19,44 @@ def registry_lifecycle(deployment, ledger):
 
 @pytest.mark.requirement("REG-001")
 def test_registered_model_with_dotted_name(registry_lifecycle, check):
-    check(registry_lifecycle["registered_model"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-002")
 def test_version_from_run_model_uri_is_ready(registry_lifecycle, check):
-    check(registry_lifecycle["version"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-003")
 def test_version_description_is_updated(registry_lifecycle, check):
-    check(registry_lifecycle["description"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-004")
 def test_aliases_are_set_resolved_and_deleted(registry_lifecycle, check):
-    check(registry_lifecycle["aliases"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-005")
 def test_model_loads_by_alias_and_predicts(registry_lifecycle, check):
-    check(registry_lifecycle["load_alias"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-006")
 def test_deprecated_stage_transitions_work(registry_lifecycle, check):
-    check(registry_lifecycle["stages"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-007")
 def test_stage_path_is_flagged_as_deprecated(registry_lifecycle, check):
-    check(registry_lifecycle["stages_deprecated"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-008")
 def test_model_loads_by_stage_uri_and_predicts(registry_lifecycle, check):
-    check(registry_lifecycle["load_stage"])
+    check(registry_lifecycle)
 
 
 @pytest.mark.requirement("REG-009")
 def test_documented_create_model_version_is_loadable(registry_lifecycle, check):
-    check(registry_lifecycle["documented_source"])
+    check(registry_lifecycle)

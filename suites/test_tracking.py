@@ -17,34 +17,34 @@ def tracking_canary(deployment, ledger):
 
 @pytest.mark.requirement("TRK-001")
 def test_experiment_is_created_and_found_by_name(tracking_canary, check):
-    check(tracking_canary["experiment"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-002")
 def test_params_metrics_tags_and_batches_round_trip(tracking_canary, check):
-    check(tracking_canary["logging"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-003")
 def test_input_dataset_is_recorded(tracking_canary, check):
-    check(tracking_canary["dataset"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-004")
 def test_rest_api_and_client_agree(tracking_canary, check):
-    check(tracking_canary["rest"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-005")
 def test_filtered_search_finds_exactly_the_run(tracking_canary, check):
-    check(tracking_canary["search"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-006")
 def test_run_ends_deletes_and_restores(tracking_canary, check):
-    check(tracking_canary["lifecycle"])
+    check(tracking_canary)
 
 
 @pytest.mark.requirement("TRK-007")
 def test_tracking_calls_answer_promptly(tracking_canary, check):
-    check(tracking_canary["latency"])
+    check(tracking_canary)

@@ -57,6 +57,7 @@ severity = "must"
 promises = ["P1.1"]
 footprint = "read-only"
 remediation = "r"
+check = "x:y"
 diagnoses = ["ok"]
 """}
     assert catalog.parse(text).untested([]) == ["XYZ-001"]
@@ -66,12 +67,16 @@ diagnoses = ["ok"]
     ("severity", '"sometimes"', "severity"),
     ("footprint", '"writes-everything"', "footprint"),
     ("diagnoses", '["made_up_code"]', "not in the vocabulary"),
+    ("check", None, "lacks 'check'"),
+    ("check", '"spark.udf.check"', "is not module:name"),
 ])
 def test_bad_catalog_entries_are_rejected(field, value, error):
     entry = {"id": '"XYZ-001"', "area": '"x"', "title": '"t"', "statement": '"s"',
              "severity": '"must"', "promises": '["P1.1"]', "footprint": '"read-only"',
-             "remediation": '"r"', "diagnoses": '["ok"]', field: value}
-    body = "[[requirements]]\n" + "".join(f"{k} = {v}\n" for k, v in entry.items())
+             "remediation": '"r"', "diagnoses": '["ok"]', "check": '"spark.udf:check"',
+             field: value}
+    body = "[[requirements]]\n" + "".join(f"{k} = {v}\n" for k, v in entry.items()
+                                          if v is not None)
     with pytest.raises(catalog.CatalogError, match=error):
         catalog.parse({"core.toml": (catalog.CATALOG_DIR / "core.toml").read_text(),
                        "x.toml": body})

@@ -27,7 +27,7 @@ from mlflow_conformance.deployment import Deployment
 @pytest.fixture(scope="session")
 def deployment(pytestconfig):
     described = Deployment(kind="remote", tracking_uri="http://127.0.0.1:9",
-                           known_gaps={"jar_missing": "no jar on this target"})
+                           known_gaps={"not_mlflow_version": "a gateway answers /version here"})
     run_context(pytestconfig).target_description.update(described.describe())
     return described
 '''
@@ -57,7 +57,8 @@ def test_health_answers(check):
 
 @pytest.mark.requirement("NET-004")
 def test_version_known_gap(check):
-    check(Finding(Outcome.FAIL, "jar_missing", "no jar", {}, "install the jar"))
+    check(Finding(Outcome.FAIL, "not_mlflow_version", "/version answered HTML", {},
+                  "let /version through"))
 
 
 @pytest.mark.requirement("NET-005")
@@ -136,5 +137,5 @@ def test_a_known_gap_is_a_skip_that_keeps_its_diagnosis(pytester):
     _, report_dir = inner_run(pytester, MIXED_SUITE)
     data = json.loads((report_dir / "results.json").read_text())
     gap = next(t for t in data["tests"] if t["nodeid"].endswith("test_version_known_gap"))
-    assert (gap["outcome"], gap["code"]) == ("skip", "jar_missing")
+    assert (gap["outcome"], gap["code"]) == ("skip", "not_mlflow_version")
     assert "known gap of the remote target" in gap["message"]

@@ -30,7 +30,8 @@ def synthetic_catalog(count: int, severities: tuple[str, ...] = ("must", "must",
         id=f"SYN-{i:04d}", area=f"area{i % 10}", title=f"Synthetic requirement {i}",
         statement=f"Thing {i} MUST hold for drivers and executors alike.",
         severity=severities[i % len(severities)], promises=("P1.1", f"P{i % 10 + 1}.2"),
-        footprint="read-only", remediation=f"Fix thing {i}.", diagnoses=("ok", "timeout"))
+        footprint="read-only", remediation=f"Fix thing {i}.", diagnoses=("ok", "timeout"),
+        check="mlflow_conformance.probes.connectivity:run_connectivity")
         for i in range(count)}
     return Catalog(requirements, {"ok": "The check passed.", "timeout": "No answer in time."})
 

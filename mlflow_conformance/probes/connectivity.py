@@ -242,6 +242,10 @@ def api(target: dict[str, Any]) -> Step:
                        **_evidence(answer))
 
 
+# The steps, in order; each is a finding, as catalog checks name it (probes.connectivity:<step>).
+FINDINGS = ("dns", "tcp", "health", "version", "api")
+
+
 def run(inputs: dict[str, Any]) -> dict[str, Any]:
     parsed = urlparse(inputs["tracking_uri"])
     host = parsed.hostname or ""

@@ -17,7 +17,7 @@ from mlflow_conformance.transport.mlflow_client import driver_session
 from mlflow_conformance.transport.rest import Rest
 
 from ..deployment import Deployment
-from ..findings import Finding, Outcome
+from ..findings import Finding, Findings, Outcome
 from . import run_readback as rb
 from .steps import StepFailed, Steps, judge_all
 
@@ -37,6 +37,10 @@ REQUIREMENTS = {
     "lifecycle": (["end_run", "delete_run", "restore_run"],
                   "the run was ended, deleted (hidden from searches) and restored"),
 }
+
+
+# What run_canary concludes, as catalog checks name it (tracking.canary:<key>).
+FINDINGS = (*REQUIREMENTS, "latency")
 
 
 def _mismatch(what: str, found: list[str]) -> None:
@@ -240,8 +244,7 @@ def latency_finding(timings: list[dict[str, Any]], slow_seconds: float) -> Findi
                    f"{slowest['seconds']} s", evidence)
 
 
-def run_canary(deployment: Deployment, ledger: Ledger) -> dict[str, Finding]:
-    """Findings by requirement key (experiment, logging, dataset, rest, search, lifecycle,
-    latency)."""
+def run_canary(deployment: Deployment, ledger: Ledger) -> Findings:
+    """The canary's findings by the keys in FINDINGS."""
     with driver_session(deployment):
-        return TrackingCanary(deployment, ledger).run()
+        return Findings("tracking.canary", TrackingCanary(deployment, ledger).run())

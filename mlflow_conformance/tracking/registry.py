@@ -17,7 +17,7 @@ from mlflow_conformance.cleanup.ledger import RUN_TAG, Ledger, experiment_name, 
 from mlflow_conformance.transport.mlflow_client import driver_session
 
 from ..deployment import Deployment
-from ..findings import Finding, Outcome
+from ..findings import Finding, Findings, Outcome
 from . import registry_model as tiny
 from .diagnosis import classify
 from .steps import StepFailed, Steps, judge_all
@@ -42,6 +42,8 @@ REQUIREMENTS = {
                           "create_model_version(source='runs:/<run_id>/model') as documented "
                           "made a version that holds the model"),
 }
+# What run_lifecycle concludes, as catalog checks name it (tracking.registry:<key>).
+FINDINGS = (*REQUIREMENTS, "stages_deprecated")
 
 
 class RegistryLifecycle:
@@ -228,7 +230,7 @@ def deprecation_finding(stages: Finding, future_warnings: list[str]) -> Finding:
                    "(client before MLflow 2.9)", evidence)
 
 
-def run_lifecycle(deployment: Deployment, ledger: Ledger) -> dict[str, Finding]:
-    """Findings by requirement key (see REQUIREMENTS, plus stages_deprecated)."""
+def run_lifecycle(deployment: Deployment, ledger: Ledger) -> Findings:
+    """The lifecycle's findings by the keys in FINDINGS."""
     with driver_session(deployment):
-        return RegistryLifecycle(deployment, ledger).run()
+        return Findings("tracking.registry", RegistryLifecycle(deployment, ledger).run())
