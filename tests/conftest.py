@@ -34,3 +34,9 @@ def run_harness(tmp_path):
                               timeout=timeout, check=False)
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fault(requirement, code): this self-test breaks a real part so that the "
+        "requirement's check concludes the code (tests/golden/fault-tests.txt lists them all)")

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,19 +26,26 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection
               "trailer", "upgrade", "content-length", "host"}
 FLASK_404 = ("<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>"
              "\n<p>The requested URL was not found on the server.</p>\n")
-# A rule answers (status, content type, body) instead of forwarding, or None to forward.
-Rule = Callable[[str, str], tuple[int, str, str] | None]
+# A rule answers (status, content type, body) instead of forwarding, or None to forward;
+# it sees the method, the path and the request headers (the MLflow client and plain REST
+# calls differ by User-Agent).
+Rule = Callable[[str, str, Message], tuple[int, str, str] | None]
+# A rewrite changes a forwarded answer's body (method, path, request headers, body).
+Rewrite = Callable[[str, str, Message, bytes], bytes]
+MLFLOW_CLIENT_AGENT = "mlflow-python-client"
 REGISTRY_ROUTES = tuple(f"/{api}/2.0/mlflow/{route}/" for api in ("api", "ajax-api")
                         for route in ("registered-models", "model-versions"))
 
 
-def no_registry(method: str, path: str) -> tuple[int, str, str] | None:
+def no_registry(method: str, path: str, _headers: Message
+                ) -> tuple[int, str, str] | None:
     """A server without the model registry: its routes answer like unknown Flask routes."""
     return (404, "text/html; charset=utf-8", FLASK_404) if path.startswith(REGISTRY_ROUTES) \
         else None
 
 
-def aliases_not_stored(method: str, path: str) -> tuple[int, str, str] | None:
+def aliases_not_stored(method: str, path: str, _headers: Message
+                       ) -> tuple[int, str, str] | None:
     """Setting an alias answers OK but never reaches the server (the alias does not stick)."""
     if method == "POST" and path == "/api/2.0/mlflow/registered-models/alias":
         return 200, "application/json", "{}"
@@ -45,7 +53,7 @@ def aliases_not_stored(method: str, path: str) -> tuple[int, str, str] | None:
 
 
 @contextmanager
-def mlflow_proxy(upstream: str, rule: Rule) -> Iterator[str]:
+def mlflow_proxy(upstream: str, rule: Rule, rewrite: Rewrite | None = None) -> Iterator[str]:
     """A forwarding proxy on a free loopback port; yields its URL."""
     target = urlparse(upstream)
 
@@ -62,17 +70,21 @@ def mlflow_proxy(upstream: str, rule: Rule) -> Iterator[str]:
 
         def _handle(self) -> None:
             body = self._body()
-            canned = rule(self.command, self.path.split("?")[0])
+            path = self.path.split("?")[0]
+            canned = rule(self.command, path, self.headers)
             if canned is not None:
                 self.send_body(canned[0], {"Content-Type": canned[1]}, canned[2].encode())
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Host"] = target.netloc  # the server allows only its own address
-            upstream_conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+            upstream_conn = http.client.HTTPConnection(
+                target.hostname or "127.0.0.1", target.port, timeout=60)
             try:
                 upstream_conn.request(self.command, self.path, body=body, headers=headers)
                 answer = upstream_conn.getresponse()
                 data = answer.read()
+                if rewrite is not None:
+                    data = rewrite(self.command, path, self.headers, data)
                 kept = {k: v for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP}
                 self.send_body(answer.status, kept, data)
             finally:

@@ -47,6 +47,7 @@ def executors_running(spark, python):
         context.pythonExec = before
 
 
+@pytest.mark.fault("CMP-001", "version_skew")
 def test_driver_against_a_2_22_server_is_version_skew(old_server):
     uri, _database = old_server
     finding = versions.judge_client("3.17.2", server_facts.collect(uri, TIMEOUT), "driver")
@@ -54,6 +55,7 @@ def test_driver_against_a_2_22_server_is_version_skew(old_server):
     assert finding.evidence["server_version"] == "2.22.5"
 
 
+@pytest.mark.fault("CMP-003", "logged_models_missing")
 def test_2_22_server_lacks_the_logged_models_api(old_server):
     uri, _database = old_server
     finding = versions.judge_logged_models("3.17.2", server_facts.collect(uri, TIMEOUT))
@@ -61,6 +63,7 @@ def test_2_22_server_lacks_the_logged_models_api(old_server):
     assert finding.evidence["logged_models_search"]["status"] == 404
 
 
+@pytest.mark.fault("SCH-001", "schema_behind")
 def test_2_22_database_is_at_its_head_and_behind_for_3_17(old_server):
     _uri, database = old_server
     db = backend_schema.read_revision(database)
@@ -71,6 +74,8 @@ def test_2_22_database_is_at_its_head_and_behind_for_3_17(old_server):
     assert "mlflow db upgrade" in behind.remedy
 
 
+@pytest.mark.fault("CMP-002", "version_skew")
+@pytest.mark.fault("CMP-006", "package_missing")
 def test_executors_on_mlflow_2_22_are_version_skew_and_drift(spark, old_venv_python,
                                                              facts_of_ours):
     with executors_running(spark, old_venv_python):
@@ -79,10 +84,16 @@ def test_executors_on_mlflow_2_22_are_version_skew_and_drift(spark, old_venv_pyt
         [(e["executable"], e["packages"]["mlflow"]) for e in envs], facts_of_ours))
     assert skew.code == "version_skew", skew.message
     drift = env_policy.with_executors(collected, env_policy.judge_packages)
-    assert drift.code in ("package_drift", "package_missing")
+    # The 2.22 virtualenv has MLflow and its dependencies only: the platform's other client
+    # packages are missing there, which outranks the drift of the ones both sides have.
+    assert (drift.outcome, drift.code) == (Outcome.WARN, "package_missing"), drift.message
+    seen = drift.evidence["packages"]["psycopg2-binary"]
+    assert seen["driver"], seen
+    assert None in seen.values(), seen
     assert drift.evidence["packages"]["mlflow"]["driver"] == "3.17.2"
 
 
+@pytest.mark.fault("CMP-004", "python_mismatch")
 def test_executors_on_another_python_minor_are_python_mismatch(spark):
     other = next((p for p in OTHER_PYTHONS if Path(p).exists()), None)
     if other is None:
@@ -94,6 +105,18 @@ def test_executors_on_another_python_minor_are_python_mismatch(spark):
     assert "PYTHON_VERSION_MISMATCH" in finding.message
 
 
+@pytest.mark.fault("CMP-005", "spark_version_mismatch")
+def test_pyspark_of_another_line_driving_this_jvm_is_a_mismatch(spark):
+    # The JVM is real (its version read through a Spark job); no second Spark distribution is
+    # installable here, so the driver's pyspark is the one a stale image layer would carry.
+    jvm = env_policy.collect(spark)["jvm_spark"]
+    finding = env_policy.judge_spark("3.4.1", jvm)
+    assert (finding.outcome, finding.code) == (Outcome.FAIL, "spark_version_mismatch")
+    assert finding.evidence == {"pyspark": "3.4.1", "jvm_spark": jvm}
+    assert f"pyspark=={jvm}" in finding.remedy
+
+
+@pytest.mark.fault("CMP-001", "not_mlflow_version")
 def test_gateway_page_at_version_is_not_an_mlflow_version():
     with http_server(200, "<!DOCTYPE html><html>Sign in</html>",
                      {"Content-Type": "text/html"}) as port:
@@ -103,6 +126,8 @@ def test_gateway_page_at_version_is_not_an_mlflow_version():
     assert finding.evidence["body_start"].startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.fault("CMP-001", "connection_refused")
+@pytest.mark.fault("CMP-003", "connection_refused")
 def test_dead_server_is_connection_refused():
     facts = server_facts.collect(f"http://127.0.0.1:{closed_port()}", TIMEOUT)
     assert versions.judge_client("3.17.2", facts, "driver").code == "connection_refused"

@@ -22,6 +22,7 @@ def codes(steps):
     return {name: (finding.outcome.value, finding.code) for name, finding in steps.items()}
 
 
+@pytest.mark.fault("NET-001", "dns_unresolvable")
 def test_unresolvable_host_is_dns_unresolvable():
     steps = run_connectivity(target("http://ilum-mlflow-tracking.invalid:5000"), TIMEOUT)
     assert codes(steps)["dns"] == ("fail", "dns_unresolvable")
@@ -30,6 +31,7 @@ def test_unresolvable_host_is_dns_unresolvable():
     assert steps["api"].evidence["blocked_by"] == "dns"
 
 
+@pytest.mark.fault("NET-002", "connection_refused")
 def test_closed_port_is_connection_refused():
     steps = run_connectivity(target(f"http://127.0.0.1:{closed_port()}"), TIMEOUT)
     assert codes(steps)["dns"] == ("pass", "ok")
@@ -37,6 +39,8 @@ def test_closed_port_is_connection_refused():
     assert steps["tcp"].evidence["port"] > 0
 
 
+@pytest.mark.fault("NET-003", "timeout")
+@pytest.mark.fault("NET-005", "timeout")
 def test_port_that_never_answers_times_out_within_the_bound():
     with silent_server() as port:
         began = time.monotonic()
@@ -49,6 +53,21 @@ def test_port_that_never_answers_times_out_within_the_bound():
     assert elapsed < TIMEOUT * 3 + 5
 
 
+@pytest.mark.fault("NET-003", "http_error")
+def test_health_that_is_not_ok_is_http_error():
+    # A server that is up but unhealthy (its database is gone): /health answers 503.
+    with http_server(503, "database unavailable", {"Content-Type": "text/plain"},
+                     only_path="/health") as port:
+        steps = run_connectivity(target(f"http://127.0.0.1:{port}"), TIMEOUT)
+    assert codes(steps)["health"] == ("fail", "http_error")
+    assert steps["health"].evidence["status"] == 503
+    assert "503" in steps["health"].message
+    assert steps["health"].remedy
+    # An HTTP answer blocks nothing: the next step is still tried, and passes.
+    assert codes(steps)["version"] == ("pass", "ok")
+
+
+@pytest.mark.fault("NET-005", "not_json")
 def test_html_login_page_is_not_json():
     with http_server(200, LOGIN_PAGE, {"Content-Type": "text/html"},
                      only_path="/api/2.0/mlflow/experiments/search") as port:
@@ -58,6 +77,7 @@ def test_html_login_page_is_not_json():
     assert "<!DOCTYPE html>" in steps["api"].evidence["body_start"]
 
 
+@pytest.mark.fault("NET-005", "not_json")
 def test_redirect_to_a_login_page_is_not_json():
     with http_server(302, "", {"Location": "https://sso.example/login"},
                      only_path="/api/2.0/mlflow/experiments/search") as port:
@@ -66,6 +86,7 @@ def test_redirect_to_a_login_page_is_not_json():
     assert steps["api"].evidence["headers"]["location"] == "https://sso.example/login"
 
 
+@pytest.mark.fault("NET-005", "auth_required")
 def test_401_is_auth_required():
     with http_server(401, '{"error_code": "UNAUTHENTICATED"}',
                      {"WWW-Authenticate": 'Basic realm="mlflow"',
@@ -75,6 +96,7 @@ def test_401_is_auth_required():
     assert steps["api"].evidence["headers"]["www-authenticate"] == 'Basic realm="mlflow"'
 
 
+@pytest.mark.fault("NET-004", "not_mlflow_version")
 def test_version_that_is_not_mlflow_is_reported():
     with http_server(200, "<html>gateway</html>", {"Content-Type": "text/html"},
                      only_path="/version") as port:
@@ -89,6 +111,7 @@ def test_credentials_are_sent_but_never_echoed(deployment):
     assert secret not in repr({k: v.to_dict() for k, v in steps.items()})
 
 
+@pytest.mark.fault("NET-005", "host_rejected")
 def test_real_mlflow_rejects_an_unknown_host_header(deployment):
     # The real server of the stack, reached with a Host header it does not allow.
     steps = run_connectivity(deployment, TIMEOUT, host_header="ilum-mlflow-tracking:5000")

@@ -22,6 +22,15 @@ REGISTRY = [f"REG-00{i}" for i in range(1, 10)]
 TRACKING = [f"TRK-00{i}" for i in range(1, 8)]
 
 
+@pytest.mark.fault("REG-001", "endpoint_missing")
+@pytest.mark.fault("REG-002", "endpoint_missing")
+@pytest.mark.fault("REG-003", "endpoint_missing")
+@pytest.mark.fault("REG-004", "endpoint_missing")
+@pytest.mark.fault("REG-005", "endpoint_missing")
+@pytest.mark.fault("REG-006", "endpoint_missing")
+@pytest.mark.fault("REG-007", "endpoint_missing")
+@pytest.mark.fault("REG-008", "endpoint_missing")
+@pytest.mark.fault("REG-009", "endpoint_missing")
 def test_server_without_registry_routes_is_endpoint_missing_while_tracking_passes(
         pytester, monkeypatch, deployment, tmp_path):
     with mlflow_proxy(deployment.tracking_uri, no_registry) as uri:
@@ -37,6 +46,8 @@ def test_server_without_registry_routes_is_endpoint_missing_while_tracking_passe
     assert blocked["evidence"]["steps"]["load_by_alias"]["blocked_by"] == "set_aliases"
 
 
+@pytest.mark.fault("REG-004", "alias_not_found")
+@pytest.mark.fault("REG-005", "alias_not_found")
 def test_alias_that_does_not_stick_is_alias_not_found(deployment, tmp_path):
     book = Ledger(tmp_path / "ledger.jsonl", "mcselftest" + secrets.token_hex(3))
     with mlflow_proxy(deployment.tracking_uri, aliases_not_stored) as uri:

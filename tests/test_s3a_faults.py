@@ -31,6 +31,7 @@ def hadoop_setting(spark, key, value):
             conf.set(key, before)
 
 
+@pytest.mark.fault("S3A-001", "jar_missing")
 def test_missing_hadoop_aws_is_jar_missing_and_a_failure_by_itself(spark):
     finding = s3a.judge_classes(s3a.collect(spark))
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "jar_missing")
@@ -40,6 +41,7 @@ def test_missing_hadoop_aws_is_jar_missing_and_a_failure_by_itself(spark):
     assert "jar_missing" in LOCAL_GAPS
 
 
+@pytest.mark.fault("S3A-003", "jar_missing")
 def test_real_s3a_write_without_the_jar_is_jar_missing(spark, deployment, ledger, pytestconfig):
     prefix = s3_prefix(run_context(pytestconfig).run_id)
     ledger.record("s3_prefix", f"{deployment.bucket}/{prefix}")
@@ -49,6 +51,7 @@ def test_real_s3a_write_without_the_jar_is_jar_missing(spark, deployment, ledger
     assert evidence["steps"][0]["step"] == "write"
 
 
+@pytest.mark.fault("S3A-002", "s3a_path_style_off")
 def test_path_style_off_for_a_non_aws_endpoint(spark, deployment):
     with hadoop_setting(spark, "fs.s3a.path.style.access", "false"):
         evidence = s3a.collect(spark)
@@ -56,6 +59,7 @@ def test_path_style_off_for_a_non_aws_endpoint(spark, deployment):
     assert finding.code == "s3a_path_style_off"
 
 
+@pytest.mark.fault("S3A-002", "s3a_setting_missing")
 @pytest.mark.parametrize("key", ["fs.s3a.endpoint", "fs.s3a.secret.key"])
 def test_missing_setting_is_named(spark, deployment, key):
     with hadoop_setting(spark, key, None):

@@ -46,8 +46,10 @@ def test_pyspark_ml_autolog_captures_the_example(corrected_run):
     assert corrected_run["model"]["sparkml_part_files"] > 0
 
 
-@pytest.mark.parametrize("judge", [autolog.judge_params, autolog.judge_tags,
-                                   autolog.judge_model, autolog.judge_metric])
+@pytest.mark.parametrize("judge", [
+    pytest.param(judge, id=judge.__name__, marks=pytest.mark.fault(rid, "not_captured"))
+    for rid, judge in (("SPK-001", autolog.judge_params), ("SPK-002", autolog.judge_tags),
+                       ("SPK-003", autolog.judge_model), ("SPK-004", autolog.judge_metric))])
 def test_autolog_not_enabled_is_not_captured(unlogged_run, judge):
     finding = judge(unlogged_run)
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "not_captured"), finding
@@ -58,6 +60,19 @@ def test_custom_param_needs_no_autolog(unlogged_run):
     assert autolog.judge_custom_param(unlogged_run).outcome is Outcome.PASS
 
 
+@pytest.mark.fault("SPK-005", "not_captured")
+def test_custom_param_logged_after_the_run_block_is_not_captured(spark, spark_experiment,
+                                                                 run_tags, record_run):
+    late = dataclasses.replace(example.NO_AUTOLOG, name="late_custom_param", evaluate=False,
+                               custom_param_in_run=False)
+    run = example.run(spark, spark_experiment, late, run_tags, record_run)
+    finding = autolog.judge_custom_param(run)
+    assert (finding.outcome, finding.code) == (Outcome.FAIL, "not_captured"), finding
+    assert "custom_param" not in run["params"]
+    assert "same `with mlflow.start_run()` block" in finding.remedy
+
+
+@pytest.mark.fault("SPK-006", "jar_missing")
 def test_missing_jar_is_detected_on_this_spark(spark, documented_run):
     jar = example.jar_status(spark)
     assert jar["present"] is False
@@ -67,6 +82,7 @@ def test_missing_jar_is_detected_on_this_spark(spark, documented_run):
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "jar_missing")
 
 
+@pytest.mark.fault("SPK-007", "docs_mismatch")
 def test_page_claim_is_a_docs_mismatch(documented_run, corrected_run):
     finding = autolog.judge_page_claim(documented_run, corrected_run)
     assert (finding.outcome, finding.code) == (Outcome.WARN, "docs_mismatch")

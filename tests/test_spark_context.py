@@ -3,6 +3,8 @@ it), and where executors' own log_metric calls go (and what changes that)."""
 
 import threading
 
+import pytest
+
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.spark import executor_logging, jobs
 
@@ -16,6 +18,7 @@ def test_run_id_reaches_the_jobs(spark, driver_run):
     assert finding.evidence["while_set"]["jobs_in_group"]
 
 
+@pytest.mark.fault("SPK-010", "context_not_propagated")
 def test_property_set_on_another_thread_does_not_propagate(spark, driver_run):
     sc = spark.sparkContext
     # A common mistake: the run's properties set on one thread, the jobs run on another.
@@ -43,6 +46,7 @@ def _record(ledger):
     return lambda run_id: ledger.record("run", run_id)
 
 
+@pytest.mark.fault("SPK-011", "executor_stray_runs")
 def test_executor_log_calls_start_runs_of_their_own(spark, driver_run, ledger, run_tags,
                                                     mlflow_client):
     evidence = executor_logging.collect(spark, driver_run, _record(ledger), run_tags)

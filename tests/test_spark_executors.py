@@ -75,6 +75,7 @@ def test_this_driver_and_its_executors_fit_a_model_logged_here(spark, saved_mode
     assert finding.outcome is Outcome.PASS, finding
 
 
+@pytest.mark.fault("SPK-020", "python_mismatch")
 def test_executors_on_another_python_minor_are_a_python_mismatch(spark, saved_model_env):
     other = other_minor_python()
     if other is None:
@@ -87,6 +88,7 @@ def test_executors_on_another_python_minor_are_a_python_mismatch(spark, saved_mo
     assert "PYTHON_VERSION_MISMATCH" in finding.message
 
 
+@pytest.mark.fault("SPK-021", "model_env_mismatch")
 def test_executors_without_the_model_packages_are_a_model_env_mismatch(spark, saved_model_env):
     # The venv's own base interpreter: same Python minor, none of the venv's packages.
     bare = Path(sys.base_prefix) / "bin" / Path(sys.executable).name

@@ -27,23 +27,27 @@ def test_stage_uri_scores_every_row_like_the_model(spark, udf_model):
     assert any("deprecated" in w for w in finding.evidence["stage_warnings"])
 
 
+@pytest.mark.fault("SPK-030", "alias_not_found")
 def test_wrong_alias_is_alias_not_found(spark, udf_model):
     finding = udf.check(spark, f"models:/{udf_model.name}@no_such_alias", udf_model.columns,
                         ROWS)
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "alias_not_found"), finding
 
 
+@pytest.mark.fault("SPK-031", "stage_not_found")
 def test_stage_without_versions_is_stage_not_found(spark, udf_model):
     finding = udf.check(spark, f"models:/{udf_model.name}/Staging", udf_model.columns, ROWS)
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "stage_not_found"), finding
 
 
+@pytest.mark.fault("SPK-030", "model_not_found")
 def test_unknown_model_is_model_not_found(spark, udf_model):
     finding = udf.check(spark, f"models:/{udf_model.name}-absent@champion", udf_model.columns,
                         ROWS)
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "model_not_found"), finding
 
 
+@pytest.mark.fault("SPK-040", "below_threshold")
 def test_unreachable_threshold_is_below_threshold_with_the_figures(spark, udf_model):
     finding = throughput.check(spark, udf_model.alias_uri, udf_model.columns, 20_000, 1e12)
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "below_threshold"), finding

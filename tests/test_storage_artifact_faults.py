@@ -43,6 +43,7 @@ def direct_server(deployment, tmp_path_factory):
     mlflow_server.stop_server(record)
 
 
+@pytest.mark.fault("STO-004", "artifact_location_local")
 def test_local_artifact_location_is_reported(mlflow_client, ledger, run_id, tmp_path):
     name = experiment_name(run_id, "local-location")
     experiment_id = mlflow_client.create_experiment(
@@ -56,6 +57,7 @@ def test_local_artifact_location_is_reported(mlflow_client, ledger, run_id, tmp_
     assert name in {e["name"] for e in finding.evidence["local_locations"]}
 
 
+@pytest.mark.fault("STO-005", "artifacts_disabled")
 def test_proxied_artifacts_against_a_no_serve_artifacts_server_are_disabled(
         direct_server, deployment, ledger, run_id, mlflow_env):
     from mlflow.tracking import MlflowClient
@@ -71,6 +73,7 @@ def test_proxied_artifacts_against_a_no_serve_artifacts_server_are_disabled(
     assert direct.outcome is Outcome.PASS, direct.message
 
 
+@pytest.mark.fault("STO-005", "s3_signature_mismatch")
 def test_wrong_secret_on_the_driver_fails_the_s3_round_trip(
         mlflow_client, deployment, ledger, run_id, monkeypatch, forget_s3_clients):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "0" * 40)
@@ -79,8 +82,10 @@ def test_wrong_secret_on_the_driver_fails_the_s3_round_trip(
 
 
 @pytest.mark.parametrize(("fault", "code"), [
-    ("wrong secret", "s3_signature_mismatch"),
-    ("read-only keys", "s3_access_denied"),
+    pytest.param("wrong secret", "s3_signature_mismatch",
+                 marks=pytest.mark.fault("STO-006", "s3_signature_mismatch")),
+    pytest.param("read-only keys", "s3_access_denied",
+                 marks=pytest.mark.fault("STO-006", "s3_access_denied")),
 ])
 def test_executor_with_broken_credentials_fails_the_round_trip(
         mlflow_client, deployment, spark, ledger, run_id, fault, code):

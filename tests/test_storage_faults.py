@@ -45,6 +45,7 @@ def first_failure(finding):
     return next(op for op in finding.evidence["operations"] if not op["ok"])
 
 
+@pytest.mark.fault("STO-001", "s3_access_denied")
 def test_reader_as_driver_identity_is_refused_writes(deployment, prefix, identities):
     finding = driver_finding(deployment, prefix, identities["reader"])
     assert (finding.outcome.value, finding.code) == ("fail", "s3_access_denied")
@@ -53,6 +54,7 @@ def test_reader_as_driver_identity_is_refused_writes(deployment, prefix, identit
     assert identities["reader"].secret_key not in json.dumps(finding.to_dict())
 
 
+@pytest.mark.fault("STO-001", "s3_access_denied")
 def test_outsider_as_driver_identity_is_refused_listing(deployment, prefix, identities):
     finding = driver_finding(deployment, prefix, identities["outsider"])
     assert finding.code == "s3_access_denied"
@@ -60,16 +62,19 @@ def test_outsider_as_driver_identity_is_refused_listing(deployment, prefix, iden
     assert "list failed with AccessDenied" in finding.message
 
 
+@pytest.mark.fault("STO-001", "s3_signature_mismatch")
 def test_wrong_secret_is_a_signature_mismatch(deployment, prefix, identities):
     wrong = replace(identities["admin"], secret_key="0" * 40)
     assert driver_finding(deployment, prefix, wrong).code == "s3_signature_mismatch"
 
 
+@pytest.mark.fault("STO-001", "s3_invalid_key")
 def test_unknown_access_key_is_invalid_key(deployment, prefix, identities):
     unknown = replace(identities["admin"], access_key="conformance-nobody")
     assert driver_finding(deployment, prefix, unknown).code == "s3_invalid_key"
 
 
+@pytest.mark.fault("STO-001", "s3_no_such_bucket")
 def test_missing_bucket_is_reported_and_not_created(deployment, prefix, identities):
     missing = replace(deployment, bucket=f"conformance-missing-{os.getpid()}")
     finding = driver_finding(missing, prefix, identities["admin"])
@@ -80,11 +85,13 @@ def test_missing_bucket_is_reported_and_not_created(deployment, prefix, identiti
     assert missing.bucket not in {b["Name"] for b in buckets}
 
 
+@pytest.mark.fault("STO-001", "s3_unreachable")
 def test_closed_port_is_unreachable(deployment, prefix, identities):
     dead = replace(deployment, s3_endpoint=f"http://127.0.0.1:{closed_port()}")
     assert driver_finding(dead, prefix, identities["admin"]).code == "s3_unreachable"
 
 
+@pytest.mark.fault("STO-001", "s3_unreachable")
 def test_silent_endpoint_is_unreachable_within_the_bound(deployment, prefix, identities):
     with silent_server() as port:
         began = time.monotonic()
@@ -95,6 +102,7 @@ def test_silent_endpoint_is_unreachable_within_the_bound(deployment, prefix, ide
     assert elapsed < 2 * TIMEOUT + 10  # one timed-out operation; the rest are blocked
 
 
+@pytest.mark.fault("STO-001", "s3_no_credentials")
 def test_no_credentials_anywhere_is_no_credentials(deployment, prefix):
     check = s3_matrix.inputs(deployment, prefix + "nocreds/", "write", "environment", TIMEOUT,
                              large_bytes=SMALL)
@@ -106,6 +114,7 @@ def test_no_credentials_anywhere_is_no_credentials(deployment, prefix):
     assert s3_access.judge_access(result, "(none)", "driver").code == "s3_no_credentials"
 
 
+@pytest.mark.fault("STO-002", "s3_access_denied")
 def test_executor_with_read_only_credentials_is_refused_writes(deployment, prefix, identities,
                                                                spark):
     check = s3_matrix.inputs(deployment, prefix + "executor-reader/", "write",
@@ -117,6 +126,7 @@ def test_executor_with_read_only_credentials_is_refused_writes(deployment, prefi
     assert finding.evidence["where"] == "executor"
 
 
+@pytest.mark.fault("STO-003", "s3_not_refused")
 def test_read_only_identity_that_can_write_is_not_refused(deployment, prefix, identities):
     # The platform declares the admin's keys read-only: the refusal the contract promises
     # does not happen, which is a security finding, not a pass.
@@ -127,6 +137,7 @@ def test_read_only_identity_that_can_write_is_not_refused(deployment, prefix, id
     assert "reader (read) was allowed put_small" in finding.message
 
 
+@pytest.mark.fault("STO-003", "s3_access_denied")
 def test_refusals_unchecked_when_the_driver_cannot_write_is_an_error(deployment, prefix,
                                                                      identities):
     faulty = replace(deployment, driver_identity=identities["reader"])

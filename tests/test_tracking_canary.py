@@ -2,6 +2,8 @@
 read-only profile skips them by footprint. Unit tests of the canary's pure parts on
 recorded evidence."""
 
+from typing import Any
+
 import pytest
 import requests
 
@@ -25,6 +27,8 @@ def evidence(results, requirement, step, key):
     return test["evidence"]["steps"][step][key]
 
 
+@pytest.mark.fault("REG-007", "stages_deprecated")
+@pytest.mark.fault("REG-009", "documented_source_empty")
 def test_normal_run_is_green_and_leaves_no_harness_made_entity(
         pytester, monkeypatch, deployment, tmp_path):
     result, results = run_suites_inner(pytester, monkeypatch, deployment,
@@ -76,7 +80,7 @@ def test_latency_is_judged_per_step():
 
 def test_rest_read_back_is_compared_with_what_was_written():
     want = run_readback.expected(("mlflow_conformance.run_id", "mc1"))
-    run = {"data": {
+    run: dict[str, Any] = {"data": {
         "params": [{"key": k, "value": v} for k, v in want.params.items()],
         "tags": [{"key": k, "value": v} for k, v in want.tags.items()] + [
             {"key": "mlflow.user", "value": "x"}],

@@ -29,6 +29,9 @@ class Variant:
     pyspark_ml: bool  # mlflow.pyspark.ml.autolog(): params, tags, model
     datasource: bool  # mlflow.spark.autolog(): the sparkDatasourceInfo tag (needs the jar)
     evaluate: bool  # RegressionEvaluator on the test split inside the run
+    # False: the custom param is logged after the `with` block, as a common mistake has it
+    # (MLflow then starts a run of its own for it).
+    custom_param_in_run: bool = True
 
 
 DOCUMENTED = Variant("documented", pyspark_ml=False, datasource=True, evaluate=False)
@@ -114,7 +117,15 @@ def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
             if variant.evaluate:
                 # MLflow names the metric after this variable: rmse_test.
                 RegressionEvaluator().evaluate(model.transform(test))
+            if variant.custom_param_in_run:
+                mlflow.log_param(*CUSTOM_PARAM)
+        if not variant.custom_param_in_run:
             mlflow.log_param(*CUSTOM_PARAM)
+            stray = mlflow.active_run()
+            if stray is not None:
+                if on_run is not None:
+                    on_run(stray.info.run_id)
+                mlflow.end_run()
         if variant.datasource and "error" not in autologs["spark"]:
             # The datasource tag is written asynchronously, from Spark's listener thread.
             readback.wait_for_tag(active.info.run_id, DATASOURCE_TAG, seconds=10)

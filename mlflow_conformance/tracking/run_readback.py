@@ -7,7 +7,7 @@ plain form first, so one comparison judges both paths.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,7 @@ def from_client(run: Any, histories: Mapping[str, list[Any]]) -> RunView:
                    datasets)
 
 
-def from_rest(run: Mapping[str, Any], histories: Mapping[str, list[Mapping[str, Any]]]
+def from_rest(run: Mapping[str, Any], histories: Mapping[str, Sequence[Mapping[str, Any]]]
               ) -> RunView:
     data = run.get("data", {})
     datasets = [{"name": d["dataset"]["name"], "digest": d["dataset"]["digest"],
