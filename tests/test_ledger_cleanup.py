@@ -5,6 +5,7 @@ database experiments go to the server's trash, which says so."""
 import json
 import secrets
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_an_entry_recorded_twice_is_removed_once(tmp_path):
     book = Ledger(tmp_path / "ledger.jsonl", "mcselftest0")
     for kind, ident in (("s3_prefix", "b/p/"), ("run", "r1"), ("s3_prefix", "b/p/")):
         book.record(kind, ident)
-    calls = []
+    calls: list[Any] = []
     removal = remove(book.entries(), {"s3_prefix": calls.append, "run": calls.append})
     assert [(e.kind, e.ident) for e in calls] == [("s3_prefix", "b/p/"), ("run", "r1")]
     assert removal.failed == []

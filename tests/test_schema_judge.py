@@ -1,11 +1,14 @@
 """The schema judgement over recorded revisions: which head applies, behind or unknown."""
 
+from typing import Any
+
 from mlflow_conformance.compat import backend_schema
 from mlflow_conformance.findings import Outcome
 
 # base <- a <- b <- c (head of the installed package, mlflow 3.17.2)
-PACKAGE = {"mlflow": "3.17.2", "heads": ["c"], "parents": {"base": [], "a": ["base"],
-                                                           "b": ["a"], "c": ["b"]}}
+PACKAGE: dict[str, Any] = {
+    "mlflow": "3.17.2", "heads": ["c"],
+    "parents": {"base": [], "a": ["base"], "b": ["a"], "c": ["b"]}}
 
 
 def judge(revisions, server="3.17.2"):
