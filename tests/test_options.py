@@ -42,10 +42,45 @@ def test_standard_aws_variables_are_the_fallback_for_credentials():
     assert settings["s3-endpoint"] == "http://s3.example:9000"
 
 
-def test_options_are_named_consistently():
-    assert all(spec.env == "MLFLOW_CONFORMANCE_" + spec.name.upper().replace("-", "_")
-               for spec in OPTIONS)
+# The variables as README.md's options table documents them, written out: deriving them with
+# the implementation's own formula would pass whatever the formula did.
+DOCUMENTED_ENV = {
+    "local": ("MLFLOW_CONFORMANCE_LOCAL",),
+    "tracking-uri": ("MLFLOW_CONFORMANCE_TRACKING_URI",),
+    "cluster": ("MLFLOW_CONFORMANCE_CLUSTER",),
+    "kube-context": ("MLFLOW_CONFORMANCE_KUBE_CONTEXT",),
+    "namespace": ("MLFLOW_CONFORMANCE_NAMESPACE",),
+    "s3-endpoint": ("MLFLOW_CONFORMANCE_S3_ENDPOINT", "MLFLOW_S3_ENDPOINT_URL"),
+    "s3-bucket": ("MLFLOW_CONFORMANCE_S3_BUCKET",),
+    "s3-access-key": ("MLFLOW_CONFORMANCE_S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID"),
+    "s3-secret-key": ("MLFLOW_CONFORMANCE_S3_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"),
+    "executor-s3-access-key": ("MLFLOW_CONFORMANCE_EXECUTOR_S3_ACCESS_KEY",),
+    "executor-s3-secret-key": ("MLFLOW_CONFORMANCE_EXECUTOR_S3_SECRET_KEY",),
+    "backend-db-uri": ("MLFLOW_CONFORMANCE_BACKEND_DB_URI",),
+    "artifact-mode": ("MLFLOW_CONFORMANCE_ARTIFACT_MODE",),
+    "spark-master": ("MLFLOW_CONFORMANCE_SPARK_MASTER",),
+    "spark-session": ("MLFLOW_CONFORMANCE_SPARK_SESSION",),
+    "udf-min-rows-per-second": ("MLFLOW_CONFORMANCE_UDF_MIN_ROWS_PER_SECOND",),
+    "profile": ("MLFLOW_CONFORMANCE_PROFILE",),
+    "probe-timeout": ("MLFLOW_CONFORMANCE_PROBE_TIMEOUT",),
+    "fail-on": ("MLFLOW_CONFORMANCE_FAIL_ON",),
+    "baseline": ("MLFLOW_CONFORMANCE_BASELINE",),
+    "report-dir": ("MLFLOW_CONFORMANCE_REPORT_DIR",),
+}
+
+
+def test_every_option_has_its_documented_variables():
+    assert {spec.name: (spec.env, *spec.fallback_env) for spec in OPTIONS} == DOCUMENTED_ENV
     assert len({spec.name for spec in OPTIONS}) == len(OPTIONS)
+
+
+@pytest.mark.parametrize(("name", "variable"), sorted(
+    (name, names[0]) for name, names in DOCUMENTED_ENV.items()))
+def test_the_documented_variable_is_the_one_read(name, variable):
+    # A value every converter rejects (a newline; for paths, a place below /proc) proves the
+    # variable is read and named as the source, whatever the option's type.
+    with pytest.raises(OptionError, match=f"^{variable}: "):
+        resolve({}, environ={variable: "/proc/\n not valid for any option"})
 
 
 @pytest.mark.parametrize(("given", "env", "message"), [

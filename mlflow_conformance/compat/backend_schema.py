@@ -65,7 +65,11 @@ def read_revision(db_uri: str, timeout: int = 5) -> dict[str, Any]:
     from sqlalchemy.exc import NoSuchTableError, ProgrammingError, SQLAlchemyError
 
     args = {"connect_timeout": timeout} if db_uri.startswith("postgresql") else {}
-    engine = sqlalchemy.create_engine(db_uri, connect_args=args, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        engine = sqlalchemy.create_engine(db_uri, connect_args=args,
+                                          poolclass=sqlalchemy.pool.NullPool)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:  # never the URI: it has a password
+        return {"error": f"{type(exc).__name__}: the database URI is not usable"}
     try:
         with engine.connect() as conn:
             if not sqlalchemy.inspect(conn).has_table("alembic_version"):

@@ -25,8 +25,8 @@ EXIT_CODES = {
     EXIT_MUST_FAILED: "not conformant: a must requirement failed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the reports hold what ran until then",
     EXIT_INTERNAL: "internal error of pytest or the harness",
-    EXIT_USAGE: "usage error: bad option or baseline file, unreachable cluster, unknown "
-                "requirement",
+    EXIT_USAGE: "usage error: bad option value, unwritable report folder, bad baseline file, "
+                "unreachable cluster, unknown requirement",
     EXIT_NO_TESTS: "no conformance check was collected (e.g. -k deselected everything)",
     EXIT_SHOULD_FAILED: "not conformant: only should requirements failed (--fail-on should, "
                         "the strict mode)",
