@@ -4,6 +4,8 @@
   stack up|down|status        keep the embedded reference stack running between runs
   render RESULTS [--out F]    rebuild report.html from a results.json (away from the cluster)
   diff OLD NEW                classify each requirement's change between two results.json
+  sweep                       find and remove what interrupted runs left behind
+  netpol explain ...          NetworkPolicy reachability from manifest files, no cluster
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from mlflow_conformance.cleanup import sweep
+from mlflow_conformance.netpol import command as netpol_command
 from mlflow_conformance.report import commands as report_commands
 from mlflow_conformance.stack import lifecycle as local_stack
 
@@ -70,7 +73,7 @@ def run_suites(pytest_args: Sequence[str]) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stack": _stack, "render": report_commands.render, "diff": report_commands.diff,
-    "sweep": sweep.run}
+    "sweep": sweep.run, "netpol": netpol_command.run}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=mode.help)
     report_commands.add_parsers(sub)
     sweep.add_parser(sub)
+    netpol_command.add_parser(sub)
     return parser
 
 
