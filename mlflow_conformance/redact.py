@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 MASK = "[REDACTED]"
 _SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|credential|private[-_]?key"
@@ -58,3 +62,10 @@ class Redactor:
                 return MASK
             return self.text(value)
         return value
+
+    def finding(self, finding: Finding) -> Finding:
+        """The finding with its message, evidence and remedy redacted (outcome and code are
+        vocabulary, never secret)."""
+        return replace(finding, message=self.text(finding.message),
+                       evidence=self.scrub(dict(finding.evidence)),
+                       remedy=self.text(finding.remedy))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mlflow_conformance.findings import Outcome
+from mlflow_conformance.findings import Finding, Outcome
 from mlflow_conformance.report import baseline
 from mlflow_conformance.report.html import render_html
 from mlflow_conformance.report.svg import Bar, hbar_chart, nice_ceiling
@@ -33,8 +33,7 @@ def test_thousand_results_render_fast_and_small():
 def test_everything_from_the_results_is_escaped():
     results = synthetic_results(20)
     first = results.tests[0]
-    first.outcome, first.message, first.remedy = Outcome.FAIL, HOSTILE, HOSTILE
-    first.evidence = {HOSTILE: HOSTILE}
+    first.finding = Finding(Outcome.FAIL, first.code, HOSTILE, {HOSTILE: HOSTILE}, HOSTILE)
     results.requirements[0].title = HOSTILE
     results.requirements[0].outcome = Outcome.FAIL
     results.target["tracking_uri"] = HOSTILE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from mlflow_conformance.findings import Outcome
 from mlflow_conformance.report.junit import write_junit
@@ -54,8 +55,9 @@ def test_a_check_with_several_requirements_lists_each(tmp_path):
 
 def test_control_characters_do_not_break_the_xml(tmp_path):
     results = synthetic_results(1)
-    results.tests[0].outcome = Outcome.FAIL
-    results.tests[0].message = "colour \x1b[31mred\x1b[0m and a NUL \x00 & <tag>"
+    results.tests[0].finding = replace(
+        results.tests[0].finding, outcome=Outcome.FAIL,
+        message="colour \x1b[31mred\x1b[0m and a NUL \x00 & <tag>")
     _, cases = _cases(tmp_path, results)
     failure = next(iter(cases.values())).find("failure")
     assert "red" in failure.get("message")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_conformance.catalog import Catalog, Requirement
-from mlflow_conformance.findings import Outcome
+from mlflow_conformance.findings import Finding, Outcome
 from mlflow_conformance.report.results import (
     CONFORMANT,
     INCONCLUSIVE,
@@ -43,11 +43,12 @@ def synthetic_results(count: int = 1000) -> RunResults:
         outcome = CYCLE[i % len(CYCLE)]
         tests.append(TestResult(
             nodeid=f"suites/test_area{i % 10}.py::test_thing[{i}]", requirements=[rid],
-            outcome=outcome, code="ok" if outcome is P else "timeout",
-            message=f"thing {i} answered in {i / 100:.2f} s",
-            evidence={"host": f"host-{i}.example", "attempts": [0.1, 0.2, i / 10],
-                      "response": {"status": 200, "body": "x" * 200}},
-            remedy="" if outcome is P else f"Raise the timeout of thing {i}.",
+            finding=Finding(
+                outcome=outcome, code="ok" if outcome is P else "timeout",
+                message=f"thing {i} answered in {i / 100:.2f} s",
+                evidence={"host": f"host-{i}.example", "attempts": [0.1, 0.2, i / 10],
+                          "response": {"status": 200, "body": "x" * 200}},
+                remedy="" if outcome is P else f"Raise the timeout of thing {i}."),
             duration=round(0.01 + (i % 37) / 10, 3), phases={"setup": 0.001, "call": 0.01}))
     return RunResults(
         harness_version="0.1.0", run_id="mc20260101000000abcdef",
@@ -74,8 +75,9 @@ def test_aggregate(outcomes, expected):
 def test_all_skipped_requirement_is_skip_and_untested_is_skip_with_no_tests():
     known = synthetic_catalog(3)
     ids = list(known.requirements)
-    tests = [TestResult(f"t::{n}", [ids[0]], S, "skipped", "no backend") for n in "ab"]
-    tests.append(TestResult("t::c", [ids[1]], P, "ok", "fine"))
+    tests = [TestResult(f"t::{n}", [ids[0]], Finding(S, "skipped", "no backend"))
+             for n in "ab"]
+    tests.append(TestResult("t::c", [ids[1]], Finding(P, "ok", "fine")))
     judged = {r.id: r for r in judge_requirements(known, tests)}
     assert judged[ids[0]].outcome is S
     assert judged[ids[0]].tests == ["t::a", "t::b"]

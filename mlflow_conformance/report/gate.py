@@ -65,6 +65,13 @@ def decide(results: RunResults, fail_on: str, pytest_status: int) -> dict[str, A
     return {"fail_on": fail_on, "exit_code": code, "meaning": meaning}
 
 
+def apply(results: RunResults, fail_on: str, pytest_status: int) -> None:
+    """The one place --fail-on is interpreted for a run: the level the verdict is judged at
+    (a regression gate judges the verdict as must) and the gate record."""
+    results.fail_on = "must" if fail_on == "regression" else fail_on
+    results.gate = decide(results, fail_on, pytest_status)
+
+
 def markdown_table() -> str:
     """The exit codes as a Markdown table, for the README."""
     rows = "".join(f"| {code} | {meaning} |\n" for code, meaning in sorted(EXIT_CODES.items()))

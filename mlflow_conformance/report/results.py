@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalog import Catalog, Requirement
-from ..findings import Outcome, worst
+from ..findings import Finding, Outcome, worst
 
 SCHEMA_VERSION = "1.0"
 CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE = "CONFORMANT", "NOT CONFORMANT", "INCONCLUSIVE"
@@ -23,27 +23,48 @@ CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE = "CONFORMANT", "NOT CONFORMANT", "INCO
 
 @dataclass
 class TestResult:
+    """One check's Finding, where and how long it ran: the one shape a result has from the
+    check to results.json (whose tests carry the finding's fields flat)."""
+
     __test__ = False  # not a pytest test class, whatever its name says
     nodeid: str
     requirements: list[str]
-    outcome: Outcome
-    code: str
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    remedy: str = ""
+    finding: Finding
     duration: float = 0.0  # seconds, setup + call + teardown
     worker: str = ""
     # Seconds per pytest phase: a session fixture's start-up lands in the first test's setup.
     phases: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def outcome(self) -> Outcome:
+        return self.finding.outcome
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def message(self) -> str:
+        return self.finding.message
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        return self.finding.evidence
+
+    @property
+    def remedy(self) -> str:
+        return self.finding.remedy
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["outcome"] = self.outcome.value
-        return data
+        return {"nodeid": self.nodeid, "requirements": list(self.requirements),
+                **self.finding.to_dict(), "duration": self.duration, "worker": self.worker,
+                "phases": dict(self.phases)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TestResult:
-        return cls(**{**data, "outcome": Outcome(data["outcome"])})
+        return cls(nodeid=data["nodeid"], requirements=list(data["requirements"]),
+                   finding=Finding.from_dict(data), duration=data.get("duration", 0.0),
+                   worker=data.get("worker", ""), phases=dict(data.get("phases") or {}))
 
 
 @dataclass
