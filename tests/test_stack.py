@@ -102,7 +102,8 @@ def test_xdist_workers_share_one_stack(isolated_env, tmp_path):
     assert len(set(uris)) == 1
 
 
-def test_ctrl_c_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch):
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch, how):
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "suites/test_connectivity.py",
                              "--report-dir", str(tmp_path / "report")], cwd=ROOT,
                             env=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -113,12 +114,12 @@ def test_ctrl_c_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch):
             time.sleep(0.2)
         assert stack_dirs(scratch), "the run never started a stack"
         time.sleep(2)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(how)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    # The README's exit code for Ctrl-C.
+    # The README's exit code for Ctrl-C, and for SIGTERM alike.
     output = proc.stdout.read().decode() if proc.stdout else ""
     assert proc.returncode == pytest.ExitCode.INTERRUPTED == 2, output[-2000:]
     assert stack_dirs(scratch) == set()

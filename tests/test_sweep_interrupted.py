@@ -55,11 +55,24 @@ def finish(proc, how, timeout=120):
         raise
 
 
-def test_ctrl_c_halfway_removes_what_the_run_created(deployment, tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=lambda s: s.name)
+def test_a_signal_halfway_removes_what_the_run_created(deployment, tmp_path, how):
+    """Ctrl-C, a CI cancellation (SIGTERM) and a closed terminal (SIGHUP) end a run alike:
+    exit 2, the reports hold what ran, and nothing the run created is left — entities and
+    S3 objects on the server, the run's temporary folder here."""
     proc = start_suites(deployment, tmp_path)
-    run_id = wait_until_created(proc, deployment, tmp_path, "run", "experiment")
-    assert finish(proc, signal.SIGINT) == pytest.ExitCode.INTERRUPTED
+    # The registry suite's model: the tracking suite before it has finished its checks.
+    run_id = wait_until_created(proc, deployment, tmp_path, "registered_model",
+                                "registered_model")
+    assert finish(proc, how) == pytest.ExitCode.INTERRUPTED, \
+        (tmp_path / "run.log").read_text()[-3000:]
     assert sweep.find_leftovers(deployment, [run_id]) == []
+    assert list((tmp_path / "tmp").glob("mlflow-conformance-run-*")) == []
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert (results["run_id"], results["gate"]["exit_code"]) == (run_id, 2)
+    finished = {t["requirements"][0] for t in results["tests"]}
+    assert {f"TRK-00{i}" for i in range(1, 8)} <= finished, "the reports hold what ran"
 
 
 def test_killed_run_leaves_entities_that_sweep_removes(deployment, tmp_path, monkeypatch,

@@ -23,7 +23,8 @@ EXIT_CODES = {
     EXIT_CONFORMANT: "conformant; with --fail-on regression: no new failure against the "
                      "baseline",
     EXIT_MUST_FAILED: "not conformant: a must requirement failed",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the reports hold what ran until then",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGTERM or SIGHUP); the reports hold what ran "
+                      "until then and everything the run created is removed",
     EXIT_INTERNAL: "internal error of pytest or the harness",
     EXIT_USAGE: "usage error: bad option value, unwritable report folder, bad baseline file, "
                 "unreachable cluster, unknown requirement",
