@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from .redact import is_secret_key
 
@@ -43,6 +44,7 @@ class Deployment:
     backend_db_uri: str | None = field(default=None, repr=False)
     tracking_username: str | None = None
     tracking_password: str | None = field(default=None, repr=False)
+    tracking_token: str | None = field(default=None, repr=False)  # MLFLOW_TRACKING_TOKEN
     # What the platform injects into every Spark job: environment and Spark configuration.
     job_env: Mapping[str, str] = field(default_factory=dict)
     spark_conf: Mapping[str, str] = field(default_factory=dict)
@@ -57,7 +59,8 @@ class Deployment:
     def secrets(self) -> list[str]:
         """Every value that must never be written anywhere."""
         values = [i.secret_key for i in self.identities]
-        values += [self.backend_db_uri or "", self.tracking_password or ""]
+        values += [self.backend_db_uri or "", self.tracking_password or "",
+                   self.tracking_token or "", urlparse(self.tracking_uri).password or ""]
         for mapping in (self.job_env, self.spark_conf):
             values += [v for k, v in mapping.items() if is_secret_key(k)]
         return [v for v in values if v]

@@ -31,7 +31,8 @@ def remote_deployment(settings: Settings, environ: dict[str, str] | None = None)
         bucket=settings["s3-bucket"], driver_identity=driver, executor_identity=executor,
         backend_db_uri=settings["backend-db-uri"],
         tracking_username=env.get("MLFLOW_TRACKING_USERNAME"),
-        tracking_password=env.get("MLFLOW_TRACKING_PASSWORD"), job_env=job_env)
+        tracking_password=env.get("MLFLOW_TRACKING_PASSWORD"),
+        tracking_token=env.get("MLFLOW_TRACKING_TOKEN"), job_env=job_env)
 
 
 def kubeconfig_path(environ: dict[str, str] | None = None) -> str:

@@ -3,7 +3,8 @@
 DNS → TCP → GET /health → GET /version → the REST API answering JSON. Plain sockets and
 http.client with a short timeout per step: the MLflow client would retry for minutes before
 saying anything. Inputs: tracking_uri, timeout, and optionally host_header (the Host the
-server must accept), username/password or token (never echoed), insecure_tls.
+server must accept), username/password and token (never echoed; sent as the MLflow client
+sends them, see client_authorization), insecure_tls.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import socket
 import ssl
 import threading
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 try:
     from . import probekit
@@ -84,6 +85,23 @@ def connect(host: str, port: int, timeout: float) -> Step:
                          "the tracking server pod is running", error=error, **evidence)
 
 
+def client_authorization(target: dict[str, Any]) -> str | None:
+    """The Authorization header the MLflow client sends, so that `auth_required` means the
+    credentials are missing or wrong, not that the probe forgot them. MLflow sends basic auth
+    when MLFLOW_TRACKING_USERNAME and _PASSWORD are both set, else a bearer token; requests,
+    under it, then replaces the header with credentials written into the URI."""
+    parsed = urlparse(target["tracking_uri"])
+    if parsed.username is not None:
+        pair = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}"
+    elif target.get("username") and target.get("password"):
+        pair = f"{target['username']}:{target['password']}"
+    elif target.get("token"):
+        return "Bearer " + str(target["token"])
+    else:
+        return None
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
 def request(target: dict[str, Any], method: str, path: str, body: bytes | None = None
             ) -> dict[str, Any]:
     """One HTTP exchange, no redirects followed, bounded by the timeout."""
@@ -102,11 +120,9 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
     headers = {"Accept": "application/json", "User-Agent": "mlflow-conformance-probe"}
     if target.get("host_header"):
         headers["Host"] = target["host_header"]
-    if target.get("token"):
-        headers["Authorization"] = "Bearer " + target["token"]
-    elif target.get("username"):
-        pair = f"{target['username']}:{target.get('password', '')}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    authorization = client_authorization(target)
+    if authorization:
+        headers["Authorization"] = authorization
     if body is not None:
         headers["Content-Type"] = "application/json"
     base = parsed.path.rstrip("/")

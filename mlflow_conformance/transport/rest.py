@@ -7,8 +7,9 @@ run's controller never set one up) and must never wait in the client's retry loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from ..deployment import Deployment
 
@@ -37,23 +38,36 @@ class RestError(RuntimeError):
 @dataclass(frozen=True)
 class Rest:
     tracking_uri: str
-    username: str | None = None
-    password: str | None = None
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
+    token: str | None = field(default=None, repr=False)
 
     @classmethod
     def for_deployment(cls, deployment: Deployment, timeout: float = 10.0) -> Rest:
         return cls(deployment.tracking_uri.rstrip("/"), deployment.tracking_username,
-                   deployment.tracking_password, timeout)
+                   deployment.tracking_password, timeout, deployment.tracking_token)
+
+    def _credentials(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
+        """(auth, headers) as the MLflow client sends them: credentials in the URI win (requests
+        applies them itself), then username with password, then a bearer token."""
+        if urlparse(self.tracking_uri).username is not None:
+            return None, {}
+        if self.username and self.password:
+            return (self.username, self.password), {}
+        if self.token:
+            return None, {"Authorization": f"Bearer {self.token}"}
+        return None, {}
 
     def raw(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
             params: dict[str, Any] | None = None) -> Any:
         """One exchange, no redirects followed, no retries; the requests Response."""
         import requests
 
-        auth = (self.username, self.password or "") if self.username else None
+        auth, headers = self._credentials()
         return requests.request(method, self.tracking_uri + endpoint, json=body, params=params,
-                                auth=auth, timeout=self.timeout, allow_redirects=False)
+                                auth=auth, headers=headers, timeout=self.timeout,
+                                allow_redirects=False)
 
     def call(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None) -> dict[str, Any]:
