@@ -8,11 +8,11 @@ check hitting such a gap records its diagnosis but reports ``skip`` instead of `
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlparse
 
-from .redact import is_secret_key
+from .redact import Redactor, is_secret_key
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class S3Identity:
                 "expected_access": self.expected_access}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Deployment:
     kind: str  # local | remote | cluster
     tracking_uri: str
@@ -64,6 +64,22 @@ class Deployment:
         for mapping in (self.job_env, self.spark_conf):
             values += [v for k, v in mapping.items() if is_secret_key(k)]
         return [v for v in values if v]
+
+    def __repr__(self) -> str:
+        # pytest -l and tracebacks print locals: the shape of the deployment, no secret of it
+        # (the environment's secret keys, a password in a URI or the database URI).
+        redactor = Redactor(self.secrets())
+        parts = []
+        for each in fields(self):
+            value = getattr(self, each.name)
+            if not each.repr:
+                value = "***" if value else value
+            elif isinstance(value, Mapping):
+                value = redactor.scrub(dict(value))
+            elif isinstance(value, str):
+                value = redactor.text(value)
+            parts.append(f"{each.name}={value!r}")
+        return f"Deployment({', '.join(parts)})"
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready description; secrets are left for the Redactor to remove."""

@@ -367,7 +367,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
 OPTIONS_BY_NAME: Mapping[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     """The resolved options: read once at configure time, passed around, never global."""
 
@@ -375,6 +375,17 @@ class Settings:
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
+
+    def __repr__(self) -> str:
+        # pytest -l and tracebacks print locals: secret options show as set, never their value,
+        # and a password inside a URI (--backend-db-uri, --tracking-uri) is masked.
+        def shown(name: str, value: Any) -> Any:
+            spec = OPTIONS_BY_NAME.get(name)
+            if value and spec is not None and spec.secret:
+                return "***"
+            return masked(value) if isinstance(value, str) else value
+
+        return f"Settings({ {n: shown(n, v) for n, v in self.values.items()}!r})"
 
     @property
     def target(self) -> str:

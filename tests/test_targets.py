@@ -84,3 +84,25 @@ def test_xdist_controller_redacts_what_workers_report(pytester):
     assert "assert" in written  # the failure text itself is there
     assert "S3cretFromTheCommandLine" not in written
     assert MASK in written
+
+
+def test_the_repr_of_a_deployment_and_of_the_settings_holds_no_secret():
+    """pytest -l and tracebacks print locals: the description's shape shows, its secrets not."""
+    from mlflow_conformance.deployment import Deployment, S3Identity
+    from mlflow_conformance.options import resolve
+
+    planted = ["pw-in-uri-1", "s3-secret-2", "db-pass-3", "trk-pass-4", "trk-token-5"]
+    described = Deployment(
+        "remote", f"http://u:{planted[0]}@h:5000",
+        driver_identity=S3Identity("driver", "AKIAPUBLIC", planted[1]),
+        backend_db_uri=f"postgresql+psycopg2://a:{planted[2]}@h/db",
+        tracking_username="u", tracking_password=planted[3], tracking_token=planted[4],
+        job_env={"AWS_SECRET_ACCESS_KEY": planted[1], "MLFLOW_TRACKING_URI": "http://h:5000"},
+        spark_conf={"spark.hadoop.fs.s3a.secret.key": planted[1]})
+    settings = resolve({"s3-secret-key": planted[1], "tracking-uri": f"http://u:{planted[0]}@h",
+                        "backend-db-uri": f"postgresql+psycopg2://a:{planted[2]}@h/db"},
+                       environ={})
+    for shown in (repr(described), repr(settings)):
+        assert [s for s in planted if s in shown] == [], shown
+    assert "AKIAPUBLIC" in repr(described)  # the public half stays: which identity?
+    assert "MLFLOW_TRACKING_URI" in repr(described)
