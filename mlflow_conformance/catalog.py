@@ -18,7 +18,7 @@ CATALOG_DIR = Path(__file__).with_name("catalog")
 SEVERITIES = ("must", "should", "info")
 FOOTPRINTS = ("read-only", "writes-mlflow", "writes-s3", "creates-k8s")
 # Codes every check may produce, whatever its requirement says.
-GENERIC_CODES = ("ok", "no_verdict", "harness_error", "skipped", "assertion_failed")
+GENERIC_CODES = ("ok", "no_verdict", "harness_error", "skipped", "assertion_failed", "blocked")
 # The code set every check may also produce: how a network step fails, whatever it was for.
 TRANSPORT_SET = "transport"
 # `module:name` under mlflow_conformance: a judge function, or a key of the FINDINGS a

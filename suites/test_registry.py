@@ -13,8 +13,8 @@ from mlflow_conformance.tracking.registry import run_lifecycle
 
 
 @pytest.fixture(scope="module")
-def registry_lifecycle(deployment, ledger):
-    return run_lifecycle(deployment, ledger)
+def registry_lifecycle(tracking_server, ledger):
+    return run_lifecycle(tracking_server, ledger)
 
 
 @pytest.mark.requirement("REG-001")

@@ -11,8 +11,8 @@ from mlflow_conformance.tracking.canary import run_canary
 
 
 @pytest.fixture(scope="module")
-def tracking_canary(deployment, ledger):
-    return run_canary(deployment, ledger)
+def tracking_canary(tracking_server, ledger):
+    return run_canary(tracking_server, ledger)
 
 
 @pytest.mark.requirement("TRK-001")
