@@ -26,18 +26,23 @@ def stack_dirs(root: Path) -> set[str]:
     return set(glob.glob(f"{root}/**/mlflow-conformance-stack-*", recursive=True))
 
 
-def stack_processes(root: Path, stack_folders_only: bool = True) -> list[str]:
-    """Command lines of processes that belong to a stack created under ``root`` (with
-    ``stack_folders_only=False``: of any process whose command line names ``root``)."""
+def command_lines() -> list[str]:
+    """Every process's command line, as `ps -eo args` shows it to any user."""
     found = []
     for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
         try:
-            text = Path(cmdline).read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found.append(Path(cmdline).read_bytes().replace(b"\0", b" ").decode(
+                errors="replace"))
         except OSError:
             continue
-        if f"{root}/" in text and ("mlflow-conformance-stack-" in text or not stack_folders_only):
-            found.append(text)
     return found
+
+
+def stack_processes(root: Path, stack_folders_only: bool = True) -> list[str]:
+    """Command lines of processes that belong to a stack created under ``root`` (with
+    ``stack_folders_only=False``: of any process whose command line names ``root``)."""
+    return [text for text in command_lines() if f"{root}/" in text
+            and ("mlflow-conformance-stack-" in text or not stack_folders_only)]
 
 
 def listening(port: int) -> bool:
@@ -152,3 +157,18 @@ def test_a_failed_start_stops_what_did_start(monkeypatch, scratch):
         local_stack.start()
     assert stack_dirs(scratch) == set()
     assert stack_processes(scratch) == []
+
+
+def test_no_secret_of_the_stack_is_on_any_command_line(deployment):
+    """`ps -eo args` shows every process's arguments to every user of the machine: the
+    database password and the S3 secret keys go through the environment or files."""
+    from urllib.parse import urlparse
+
+    assert deployment.backend_db_uri
+    password = urlparse(deployment.backend_db_uri).password
+    assert password
+    planted = {password, *(i.secret_key for i in deployment.identities)}
+    leaked = [text.replace(secret, "***")[:160]
+              for text in command_lines()
+              for secret in planted if secret in text]
+    assert leaked == []

@@ -43,9 +43,12 @@ def start(workdir: Path, port: int, backend_uri: str, s3_endpoint: str, bucket: 
         **s3_env(s3_endpoint, access_key, secret_key),
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         "TMPDIR": str(workdir / "tmp"),
+        # The URI holds the database password: in the environment (mlflow's own variable for
+        # --backend-store-uri), never on the command line, which `ps` shows every user.
+        "MLFLOW_BACKEND_STORE_URI": backend_uri,
     }
     record = spawn("mlflow-server", [
-        sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri,
+        sys.executable, "-m", "mlflow", "server",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
         "--allowed-hosts", ",".join(allowed_hosts(port)), *artifacts,
     ], workdir / "logs" / "mlflow-server.log", env=env, cwd=workdir)
