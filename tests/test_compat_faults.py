@@ -9,6 +9,7 @@ import pytest
 
 from mlflow_conformance.compat import backend_schema, env_policy, server_facts, versions
 from mlflow_conformance.findings import Outcome
+from mlflow_conformance.transport.rest import Rest
 from tests.fault_servers import closed_port, http_server
 from tests.storage_helpers import old_mlflow_server, old_mlflow_venv
 
@@ -30,9 +31,13 @@ def old_server(old_venv_python, tmp_path_factory):
         yield running
 
 
+def facts_at(uri: str) -> dict:
+    return server_facts.collect(Rest(uri, timeout=TIMEOUT))
+
+
 @pytest.fixture(scope="module")
 def facts_of_ours(deployment):
-    return server_facts.collect(deployment.tracking_uri, TIMEOUT)
+    return facts_at(deployment.tracking_uri)
 
 
 @contextlib.contextmanager
@@ -50,7 +55,7 @@ def executors_running(spark, python):
 @pytest.mark.fault("CMP-001", "version_skew")
 def test_driver_against_a_2_22_server_is_version_skew(old_server):
     uri, _database = old_server
-    finding = versions.judge_client("3.17.2", server_facts.collect(uri, TIMEOUT), "driver")
+    finding = versions.judge_client("3.17.2", facts_at(uri), "driver")
     assert (finding.outcome, finding.code) == (Outcome.FAIL, "version_skew")
     assert finding.evidence["server_version"] == "2.22.5"
 
@@ -58,7 +63,7 @@ def test_driver_against_a_2_22_server_is_version_skew(old_server):
 @pytest.mark.fault("CMP-003", "logged_models_missing")
 def test_2_22_server_lacks_the_logged_models_api(old_server):
     uri, _database = old_server
-    finding = versions.judge_logged_models("3.17.2", server_facts.collect(uri, TIMEOUT))
+    finding = versions.judge_logged_models("3.17.2", facts_at(uri))
     assert finding.code == "logged_models_missing"
     assert finding.evidence["logged_models_search"]["status"] == 404
 
@@ -120,7 +125,7 @@ def test_pyspark_of_another_line_driving_this_jvm_is_a_mismatch(spark):
 def test_gateway_page_at_version_is_not_an_mlflow_version():
     with http_server(200, "<!DOCTYPE html><html>Sign in</html>",
                      {"Content-Type": "text/html"}) as port:
-        facts = server_facts.collect(f"http://127.0.0.1:{port}", TIMEOUT)
+        facts = facts_at(f"http://127.0.0.1:{port}")
     finding = versions.judge_client("3.17.2", facts, "driver")
     assert finding.code == "not_mlflow_version"
     assert finding.evidence["body_start"].startswith("<!DOCTYPE html>")
@@ -129,6 +134,6 @@ def test_gateway_page_at_version_is_not_an_mlflow_version():
 @pytest.mark.fault("CMP-001", "connection_refused")
 @pytest.mark.fault("CMP-003", "connection_refused")
 def test_dead_server_is_connection_refused():
-    facts = server_facts.collect(f"http://127.0.0.1:{closed_port()}", TIMEOUT)
+    facts = facts_at(f"http://127.0.0.1:{closed_port()}")
     assert versions.judge_client("3.17.2", facts, "driver").code == "connection_refused"
     assert versions.judge_logged_models("3.17.2", facts).code == "connection_refused"

@@ -24,9 +24,8 @@ def _observe(rest: Rest, method: str, path: str, body: dict[str, Any] | None = N
     return {"status": response.status_code, "body_start": response.text[:300].strip()}
 
 
-def collect(tracking_uri: str, timeout: float, username: str | None = None,
-            password: str | None = None, token: str | None = None) -> dict[str, Any]:
-    rest = Rest(tracking_uri.rstrip("/"), username, password, timeout, token)
-    return {"tracking_uri": tracking_uri, "version": _observe(rest, "GET", "/version"),
+def collect(rest: Rest) -> dict[str, Any]:
+    """The server's facts through ``rest`` (its URI, credentials and timeout)."""
+    return {"tracking_uri": rest.tracking_uri, "version": _observe(rest, "GET", "/version"),
             "logged_models_search": _observe(rest, "POST", LOGGED_MODELS_SEARCH,
                                              {"experiment_ids": ["0"]})}

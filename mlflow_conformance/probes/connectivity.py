@@ -85,18 +85,20 @@ def connect(host: str, port: int, timeout: float) -> Step:
                          "the tracking server pod is running", error=error, **evidence)
 
 
-def client_authorization(target: dict[str, Any]) -> str | None:
+def client_authorization(tracking_uri: str, username: str | None = None,
+                         password: str | None = None, token: str | None = None) -> str | None:
     """The Authorization header the MLflow client sends, so that `auth_required` means the
-    credentials are missing or wrong, not that the probe forgot them. MLflow sends basic auth
-    when MLFLOW_TRACKING_USERNAME and _PASSWORD are both set, else a bearer token; requests,
-    under it, then replaces the header with credentials written into the URI."""
-    parsed = urlparse(target["tracking_uri"])
+    credentials are missing or wrong, not that the harness forgot them (the probe and the
+    REST client both send this). MLflow sends basic auth when MLFLOW_TRACKING_USERNAME and
+    _PASSWORD are both set, else a bearer token; requests, under it, then replaces the header
+    with credentials written into the URI."""
+    parsed = urlparse(tracking_uri)
     if parsed.username is not None:
         pair = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}"
-    elif target.get("username") and target.get("password"):
-        pair = f"{target['username']}:{target['password']}"
-    elif target.get("token"):
-        return "Bearer " + str(target["token"])
+    elif username and password:
+        pair = f"{username}:{password}"
+    elif token:
+        return "Bearer " + token
     else:
         return None
     return "Basic " + base64.b64encode(pair.encode()).decode()
@@ -120,7 +122,8 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
     headers = {"Accept": "application/json", "User-Agent": "mlflow-conformance-probe"}
     if target.get("host_header"):
         headers["Host"] = target["host_header"]
-    authorization = client_authorization(target)
+    authorization = client_authorization(target["tracking_uri"], target.get("username"),
+                                         target.get("password"), target.get("token"))
     if authorization:
         headers["Authorization"] = authorization
     if body is not None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from ..deployment import Deployment
+from ..probes.connectivity import client_authorization
 
 API = "/api/2.0/mlflow"
 
@@ -48,26 +48,16 @@ class Rest:
         return cls(deployment.tracking_uri.rstrip("/"), deployment.tracking_username,
                    deployment.tracking_password, timeout, deployment.tracking_token)
 
-    def _credentials(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
-        """(auth, headers) as the MLflow client sends them: credentials in the URI win (requests
-        applies them itself), then username with password, then a bearer token."""
-        if urlparse(self.tracking_uri).username is not None:
-            return None, {}
-        if self.username and self.password:
-            return (self.username, self.password), {}
-        if self.token:
-            return None, {"Authorization": f"Bearer {self.token}"}
-        return None, {}
-
     def raw(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
             params: dict[str, Any] | None = None) -> Any:
         """One exchange, no redirects followed, no retries; the requests Response."""
         import requests
 
-        auth, headers = self._credentials()
+        authorization = client_authorization(self.tracking_uri, self.username, self.password,
+                                             self.token)
+        headers = {"Authorization": authorization} if authorization else {}
         return requests.request(method, self.tracking_uri + endpoint, json=body, params=params,
-                                auth=auth, headers=headers, timeout=self.timeout,
-                                allow_redirects=False)
+                                headers=headers, timeout=self.timeout, allow_redirects=False)
 
     def call(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None) -> dict[str, Any]:
