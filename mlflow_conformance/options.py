@@ -167,9 +167,14 @@ def dns_label(value: str) -> str:
     return value
 
 
+def _clean_text(value: str) -> bool:
+    """Not empty, not padded with spaces, no control characters (a copied newline)."""
+    return bool(value) and value == value.strip() and value.isprintable()
+
+
 def kube_name(value: str) -> str:
     # kubeconfig names are free text, but never empty, padded or multi-line.
-    if not value.strip() or value != value.strip() or not value.isprintable():
+    if not _clean_text(value):
         raise OptionError(f"{value!r} is not a kubeconfig context name (empty, padded with "
                           "spaces or holding control characters)")
     return value
@@ -187,7 +192,7 @@ def bucket_name(value: str) -> str:
 def credential(value: str) -> str:
     # Never quoted: it may be a secret. A key read from a file often keeps its newline, and
     # the server then answers SignatureDoesNotMatch, far from the cause.
-    if not value or value != value.strip() or not value.isprintable():
+    if not _clean_text(value):
         raise OptionError("the value is empty, padded with spaces or holds control characters "
                           "(a copied newline?)")
     return value

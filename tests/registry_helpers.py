@@ -138,12 +138,20 @@ def codes_by_requirement(results: dict) -> dict[str, tuple[str, str]]:
     return {t["requirements"][0]: (t["outcome"], t["code"]) for t in results["tests"]}
 
 
-def start_suites(deployment: Deployment, tmp_path: Path) -> subprocess.Popen[bytes]:
-    """The real suites as a user runs them, in their own process group, so that the test
-    can interrupt or kill them; TMPDIR keeps the run's temporary folder under tmp_path."""
+def suite_env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
+    """The environment of a run of the real suites against ``deployment``, as a user's: its
+    secrets in the environment, no kept stack, TMPDIR keeping the run's temporary folder
+    under tmp_path/tmp."""
     (tmp_path / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, **target_env(deployment), "TMPDIR": str(tmp_path / "tmp")}
     env.pop("MLFLOW_CONFORMANCE_STACK_POINTER", None)
+    return env
+
+
+def start_suites(deployment: Deployment, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """The real suites as a user runs them, in their own process group, so that the test
+    can interrupt or kill them."""
+    env = suite_env(deployment, tmp_path)
     with open(tmp_path / "run.log", "wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "pytest", *(f"suites/{n}" for n in SUITES),

@@ -10,7 +10,6 @@ at once as `blocked`, naming the failed requirement; none is a harness error, no
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 
 from tests.fault_servers import closed_port, silent_server
 from tests.inner_session import ROOT
-from tests.registry_helpers import target_args, target_env
+from tests.registry_helpers import suite_env, target_args
 
 # The bounds on 2 cores with the default --probe-timeout (3 s per step), and a margin
 # for a loaded machine: the figures measured here are 9-12 s.
@@ -56,8 +55,7 @@ CASES: dict[str, tuple[Callable[[], AbstractContextManager[str]], str, str, floa
 def test_a_dead_or_hung_server_gets_a_complete_report_in_seconds(deployment, tmp_path, case):
     target, failed, code, bound = CASES[case]
     with target() as tracking_uri:
-        env = {**os.environ, **target_env(deployment), "TMPDIR": str(tmp_path)}
-        env.pop("MLFLOW_CONFORMANCE_STACK_POINTER", None)
+        env = suite_env(deployment, tmp_path)
         began = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",

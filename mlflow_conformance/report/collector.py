@@ -100,9 +100,7 @@ def conclude(results: RunResults, fail_on: str, pytest_status: int,
         # compare() reads the requirements only: no need to serialise every test's evidence.
         current = {"requirements": [r.to_dict() for r in results.requirements]}
         results.baseline = baseline.compare(baseline_data, current, source=baseline_source)
-    gate.apply(results, fail_on, pytest_status)
-    assert results.gate is not None
-    return int(results.gate["exit_code"])
+    return gate.apply(results, fail_on, pytest_status)
 
 
 def summary_lines(results: RunResults) -> list[str]:

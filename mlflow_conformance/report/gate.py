@@ -66,11 +66,12 @@ def decide(results: RunResults, fail_on: str, pytest_status: int) -> dict[str, A
     return {"fail_on": fail_on, "exit_code": code, "meaning": meaning}
 
 
-def apply(results: RunResults, fail_on: str, pytest_status: int) -> None:
+def apply(results: RunResults, fail_on: str, pytest_status: int) -> int:
     """The one place --fail-on is interpreted for a run: the level the verdict is judged at
-    (a regression gate judges the verdict as must) and the gate record."""
+    (a regression gate judges the verdict as must) and the gate record; the exit code."""
     results.fail_on = "must" if fail_on == "regression" else fail_on
     results.gate = decide(results, fail_on, pytest_status)
+    return int(results.gate["exit_code"])
 
 
 def markdown_table() -> str:
