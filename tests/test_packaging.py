@@ -13,6 +13,7 @@ import pytest
 
 from mlflow_conformance.fixtures import plugin
 from tests.inner_session import ROOT
+from tests.registry_helpers import suite_env, target_args
 
 
 def test_every_fixture_module_is_registered_or_a_declared_helper():
@@ -104,3 +105,19 @@ def test_a_path_option_written_as_two_words_works(deployment, tmp_path):
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "baseline " in second.stdout
     assert json.loads((tmp_path / "second" / "results.json").read_text())["baseline"]
+
+
+def test_work_shipped_to_executors_survives_pytest_rewriting_the_package(deployment, tmp_path):
+    """`python -m pytest` in the checkout puts it on sys.path, and pytest then rewrites the
+    package's modules: a function shipped to executors by value must not drag the rewriting
+    import hook (and with it pytest's Config) into the pickle (STO-006 failed so)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/test_storage.py", "-k", "executor",
+         "-p", "no:cacheprovider", *target_args(deployment, deployment.tracking_uri),
+         "--report-dir", str(tmp_path / "report")],
+        cwd=ROOT, env=suite_env(deployment, tmp_path), capture_output=True, text=True,
+        timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    codes = {t["requirements"][0]: t["code"] for t in results["tests"]}
+    assert codes["STO-006"] == "ok", codes

@@ -14,7 +14,9 @@ from typing import Any
 from mlflow_conformance.cleanup.ledger import RUN_TAG, experiment_name, s3_prefix
 
 from ..findings import Finding, Outcome, passed
-from . import artifacts
+# Names, not the module: a module object referenced from a function shipped by value is pickled
+# with its __loader__, which under pytest's assertion rewriting holds the pytest Config.
+from .artifacts import REMEDIES, SIZES, classify
 
 Record = Callable[..., Any]  # ledger.record(kind, ident, **details)
 ENV_NAMES = ("MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
@@ -27,7 +29,7 @@ def _digest(path: str) -> str:
 
 
 def transfer(client: Any, run_id: str, artifact_path: str, workdir: str,
-             sizes: Mapping[str, int] = artifacts.SIZES) -> dict[str, Any]:
+             sizes: Mapping[str, int] = SIZES) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
 
     def step(name: str, action: Callable[[], Any], **evidence: Any) -> Any:
@@ -38,7 +40,7 @@ def transfer(client: Any, run_id: str, artifact_path: str, workdir: str,
             record["ok"] = True
         except Exception as exc:  # noqa: BLE001 - the failure is the evidence
             value = None
-            record["ok"], (record["code"], record["error"]) = False, artifacts.classify(exc)
+            record["ok"], (record["code"], record["error"]) = False, classify(exc)
         record["seconds"] = round(time.monotonic() - began, 3)
         steps.append(record)
         return value
@@ -134,11 +136,11 @@ def judge(evidence: Mapping[str, Any], where: str) -> Finding:
     if not failed:
         moved = sum(s.get("bytes", 0) for s in evidence["steps"] if s["step"].startswith("log"))
         return passed(f"{where}: logged, listed, downloaded and compared "
-                      f"{len(artifacts.SIZES)} artifacts ({moved} bytes)", **evidence)
+                      f"{len(SIZES)} artifacts ({moved} bytes)", **evidence)
     first = failed[0]
     code = first["code"]
     return Finding(Outcome.FAIL, code, f"{where}: {first['step']} failed: {first['error']}",
-                   evidence, artifacts.REMEDIES.get(code, artifacts.REMEDIES["artifact_failed"]))
+                   evidence, REMEDIES.get(code, REMEDIES["artifact_failed"]))
 
 
 def discard(artifact_uri: str) -> None:
