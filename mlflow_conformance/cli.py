@@ -6,6 +6,7 @@
   diff OLD NEW                classify each requirement's change between two results.json
   sweep                       find and remove what interrupted runs left behind
   netpol explain ...          NetworkPolicy reachability from manifest files, no cluster
+  rbac [--profile smoke]      the minimal Role/RoleBinding for --cluster, as YAML
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from mlflow_conformance.cleanup import sweep
+from mlflow_conformance.cluster import rbac
 from mlflow_conformance.netpol import command as netpol_command
 from mlflow_conformance.report import commands as report_commands
 from mlflow_conformance.stack import lifecycle as local_stack
@@ -73,7 +75,7 @@ def run_suites(pytest_args: Sequence[str]) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stack": _stack, "render": report_commands.render, "diff": report_commands.diff,
-    "sweep": sweep.run, "netpol": netpol_command.run}
+    "sweep": sweep.run, "netpol": netpol_command.run, "rbac": rbac.run}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands.add_parsers(sub)
     sweep.add_parser(sub)
     netpol_command.add_parser(sub)
+    rbac.add_parser(sub)
     return parser
 
 

@@ -167,6 +167,35 @@ def dns_label(value: str) -> str:
     return value
 
 
+def dns_label_list(value: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in value.split(","))
+    for name in names:
+        dns_label(name)
+    return tuple(dict.fromkeys(names))
+
+
+OBJECT_KINDS = ("configmap", "secret")
+
+
+def object_refs(value: str) -> tuple[tuple[str, str], ...]:
+    """configmap/NAME,secret/NAME → (("configmap", NAME), ("secret", NAME))."""
+    refs = []
+    for part in value.split(","):
+        kind, _, name = part.strip().partition("/")
+        if kind.lower() not in OBJECT_KINDS or not name:
+            raise OptionError(f"{part.strip()!r} is not configmap/NAME or secret/NAME")
+        refs.append((kind.lower(), dns_label(name)))
+    return tuple(dict.fromkeys(refs))
+
+
+def image_ref(value: str) -> str:
+    # registry/repo:tag or @sha256:…; rejects what no runtime would pull (spaces, empty).
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._/:@-]*[a-z0-9]", value):
+        raise OptionError(f"{value!r} is not a container image reference "
+                          "(e.g. ilum/spark:3.5.3-mlflow)")
+    return value
+
+
 def _clean_text(value: str) -> bool:
     """Not empty, not padded with spaces, no control characters (a copied newline)."""
     return bool(value) and value == value.strip() and value.isprintable()
@@ -323,6 +352,34 @@ OPTIONS: tuple[OptionSpec, ...] = (
                kube_name, metavar="NAME"),
     OptionSpec("namespace", "Namespace of the platform's MLflow for --cluster.", dns_label, "ilum",
                metavar="NS"),
+    # The platform's objects under --cluster: names as the Helm chart makes them (defaults),
+    # overridable where a cluster names them otherwise.
+    OptionSpec("job-namespaces", "Namespaces where the platform runs Spark jobs: probe pods run "
+               "in each (comma-separated; default: --namespace).", dns_label_list,
+               metavar="NS,..."),
+    OptionSpec("mlflow-deployment", "Name of the MLflow server's Deployment.", dns_label,
+               "ilum-mlflow", metavar="NAME"),
+    OptionSpec("mlflow-service", "Name of the MLflow tracking Service.", dns_label,
+               "ilum-mlflow-tracking", metavar="NAME"),
+    OptionSpec("job-settings", "Where the platform keeps what it injects into Spark jobs: "
+               "configmap/NAME and secret/NAME, comma-separated, in each job namespace "
+               "(keys spark.* are Spark settings, the others environment variables).",
+               object_refs, "configmap/ilum-mlflow-job-env,secret/ilum-mlflow-job-credentials",
+               metavar="KIND/NAME,..."),
+    OptionSpec("executor-job-settings", "What executors get instead, where it differs "
+               "(default: --job-settings).", object_refs, metavar="KIND/NAME,..."),
+    OptionSpec("spark-service-account", "ServiceAccount of Spark drivers (probe pods run as it).",
+               dns_label, "ilum-spark", metavar="NAME"),
+    OptionSpec("executor-service-account", "ServiceAccount of Spark executors (default: "
+               "--spark-service-account).", dns_label, metavar="NAME"),
+    OptionSpec("probe-image", "Image of the probe pods: the platform's Spark image, so that "
+               "what runs is what jobs get.", image_ref, "ilum/spark:3.5.3-mlflow",
+               metavar="IMAGE"),
+    OptionSpec("pod-timeout", "Seconds a probe pod may take from creation to its result "
+               "(scheduling, image pull, the probe); past it the pod's state is the verdict.",
+               positive_float_at_most(3600, "an hour per pod at most"), 90.0, metavar="SECONDS"),
+    OptionSpec("dry-run", "With --cluster: write every manifest the run would apply into the "
+               "report folder, validate them, create nothing.", flag, False, True),
     # The deployment's artifact store and credentials, for --tracking-uri.
     OptionSpec("s3-endpoint", "S3 endpoint URL of the artifact store.", http_url, metavar="URL",
                fallback_env=("MLFLOW_S3_ENDPOINT_URL",)),
@@ -417,7 +474,10 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
                     raw, source = environ[env], env
                     break
         if raw in (None, False):
-            values[spec.name] = spec.default
+            # A default written as text reads as the same option given would (a list, a
+            # pair): the converter makes it the value's type.
+            values[spec.name] = (spec.convert(spec.default) if isinstance(spec.default, str)
+                                 else spec.default)
             continue
         try:
             # Command-line values were converted by argparse already; env values are text.
@@ -430,6 +490,7 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
                           + " were both given")
     if values["fail-on"] == "regression" and not values["baseline"]:
         raise OptionError("--fail-on regression needs --baseline PATH")
-    if values["kube-context"] and not values["cluster"]:
-        raise OptionError("--kube-context only applies with --cluster")
+    for name in ("kube-context", "dry-run"):
+        if values[name] and not values["cluster"]:
+            raise OptionError(f"--{name} only applies with --cluster")
     return Settings(values)

@@ -4,7 +4,6 @@ comes from its state), and check up front that a named cluster is reachable at a
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .deployment import Deployment, S3Identity
 from .options import OptionError, Settings
@@ -35,40 +34,21 @@ def remote_deployment(settings: Settings, environ: dict[str, str] | None = None)
         tracking_token=env.get("MLFLOW_TRACKING_TOKEN"), job_env=job_env)
 
 
-def kubeconfig_path(environ: dict[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    return env.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-
-
 def cluster_preflight(settings: Settings, timeout: float = 5.0) -> str:
     """Load the kubeconfig and ask the API server for its version, within seconds.
 
     Returns the server's git version; raises OptionError with one line naming the
     kubeconfig and the context tried.
     """
-    from kubernetes import client, config  # deferred: slow import, only for --cluster
-    from kubernetes.config.config_exception import ConfigException
+    from .cluster.kube import KubeUnreachable, connect, server_version
 
-    path = kubeconfig_path()
-    context = settings["kube-context"]
-    where = f"kubeconfig {path}, context {context or '(current)'}"
     try:
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and not Path(path).exists():
-            config.load_incluster_config()
-            where = "in-cluster service account"
-            api = client.ApiClient()
-        else:
-            api = config.new_client_from_config(config_file=path, context=context)
-    except (ConfigException, OSError, ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OptionError(f"no cluster reachable: {where}: {reason}") from None
-    api.configuration.retries = 0
+        kube = connect(settings["kube-context"], timeout)
+    except KubeUnreachable as exc:
+        raise OptionError(f"no cluster reachable: {exc}") from None
     try:
-        info = client.VersionApi(api).get_code(_request_timeout=(timeout, timeout))
-    except Exception as exc:  # noqa: BLE001 - urllib3/SSL/API errors all mean "unreachable"
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise OptionError(f"no cluster reachable: {where} ({api.configuration.host}): "
-                          f"{reason}") from None
+        return server_version(kube)
+    except KubeUnreachable as exc:
+        raise OptionError(f"no cluster reachable: {exc}") from None
     finally:
-        api.close()
-    return str(info.git_version)
+        kube.close()

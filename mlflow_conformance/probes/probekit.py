@@ -38,7 +38,12 @@ class Timer:
 
 
 def main(run: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    """Read inputs from stdin, print the probe's JSON result on stdout."""
-    inputs = json.load(sys.stdin)
+    """Read inputs from stdin (or the file named as the argument: inside a pod, a mounted
+    Secret), print the probe's JSON result on stdout."""
+    if len(sys.argv) > 1:
+        with open(sys.argv[1]) as given:
+            inputs = json.load(given)
+    else:
+        inputs = json.load(sys.stdin)
     json.dump(run(inputs), sys.stdout)
     sys.stdout.write("\n")

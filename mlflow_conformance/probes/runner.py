@@ -11,7 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..deployment import Deployment
+
 PROBE_DIR = Path(__file__).parent
+
+
+def connectivity_inputs(deployment: Deployment, timeout: float) -> dict[str, Any]:
+    # The probe decides what to send from these as the MLflow client would.
+    given = {"username": deployment.tracking_username,
+             "password": deployment.tracking_password, "token": deployment.tracking_token}
+    return {"tracking_uri": deployment.tracking_uri, "timeout": timeout,
+            **{key: value for key, value in given.items() if value}}
 
 
 class ProbeError(RuntimeError):

@@ -16,8 +16,13 @@ from .process import ProcessRecord, spawn, stop, wait_ready
 ARTIFACT_PREFIX = "artifacts"
 
 
+# The names jobs reach the platform's server by (its Service, short and qualified), as the
+# chart's server allows them: the reference stack can then stand behind a cluster's Service.
+PLATFORM_SERVICE_HOSTS = ("ilum-mlflow-tracking:5000", "ilum-mlflow-tracking.*:5000")
+
+
 def allowed_hosts(port: int) -> list[str]:
-    return [f"127.0.0.1:{port}", f"localhost:{port}"]
+    return [f"127.0.0.1:{port}", f"localhost:{port}", *PLATFORM_SERVICE_HOSTS]
 
 
 def artifact_destination(bucket: str) -> str:

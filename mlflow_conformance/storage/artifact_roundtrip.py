@@ -14,6 +14,7 @@ from typing import Any
 from mlflow_conformance.cleanup.ledger import RUN_TAG, experiment_name, s3_prefix
 
 from ..findings import Finding, Outcome, passed
+
 # Names, not the module: a module object referenced from a function shipped by value is pickled
 # with its __loader__, which under pytest's assertion rewriting holds the pytest Config.
 from .artifacts import REMEDIES, SIZES, classify

@@ -1,0 +1,115 @@
+"""Every object the cluster target creates, as pure functions of the run and the settings.
+
+The probe code travels in a ConfigMap (the probes are standard library plus what the
+platform's image holds), each probe's inputs in a Secret (they may carry credentials), and the
+probe pod looks like the platform's Spark driver or executor: its image, ServiceAccount,
+labels and injected settings. Everything carries the run id label, so the run's own cleanup
+and `sweep` find it on any cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+RUN_LABEL = "mlflow-conformance/run-id"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "mlflow-conformance"}
+PROBE_DIR = "/opt/mlflow-conformance/probes"
+INPUT_DIR = "/opt/mlflow-conformance/input"
+PROBE_FILES = ("probekit.py", "connectivity.py", "s3.py")
+# A pod-private emptyDir (the root file system is read-only), not the host's /tmp.
+POD_TMP = "/tmp"  # noqa: S108
+# The uid of Spark in the Apache Spark images the platform's image builds on.
+SPARK_UID = 185
+
+
+def run_labels(run_id: str) -> dict[str, str]:
+    return {**MANAGED_BY, RUN_LABEL: run_id}
+
+
+def run_selector(run_id: str) -> str:
+    return f"{RUN_LABEL}={run_id}"
+
+
+def object_name(run_id: str, *parts: str) -> str:
+    """A DNS-1123 name holding the run id (names are at most 63 characters)."""
+    text = "-".join(("mc", run_id, *parts)).lower()
+    return re.sub(r"[^a-z0-9-]", "-", text)[:63].rstrip("-")
+
+
+def probe_code(run_id: str, namespace: str, name: str, source_dir: Path) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace,
+                     "labels": {**run_labels(run_id), "app.kubernetes.io/component": "probe"}},
+        "data": {name: (source_dir / name).read_text() for name in PROBE_FILES},
+    }
+
+
+def probe_input(run_id: str, namespace: str, pod: str, inputs: Mapping[str, Any]
+                ) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": pod, "namespace": namespace,
+                     "labels": {**run_labels(run_id), "app.kubernetes.io/component": "probe"}},
+        "stringData": {"input.json": json.dumps(dict(inputs))},
+    }
+
+
+def _settings_sources(refs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    # Not optional: a settings object the platform should have made and did not is itself a
+    # finding (the pod fails to start with CreateContainerConfigError naming it).
+    return [{"configMapRef": {"name": name}} if kind == "configmap"
+            else {"secretRef": {"name": name}} for kind, name in refs]
+
+
+def probe_pod(run_id: str, namespace: str, name: str, probe: str, role: str, *,
+              image: str, service_account: str, settings: Iterable[tuple[str, str]],
+              code: str, deadline: int) -> dict[str, Any]:
+    """A pod that runs one probe as a Spark `role` (driver or executor) would run, with the
+    probe code from the ConfigMap `code` and its inputs from the Secret of its own name."""
+    labels = {**run_labels(run_id), "app.kubernetes.io/component": "probe",
+              # What Spark on Kubernetes labels its pods with: policies that select Spark
+              # pods select the probes too.
+              "spark-role": role, "mlflow-conformance/probe": probe}
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            "restartPolicy": "Never",
+            "activeDeadlineSeconds": max(1, int(deadline)),
+            "serviceAccountName": service_account,
+            "automountServiceAccountToken": False,  # probes never call the Kubernetes API
+            "enableServiceLinks": False,  # no *_SERVICE_HOST noise in the probe's environment
+            "securityContext": {"runAsNonRoot": True, "runAsUser": SPARK_UID,
+                                "runAsGroup": SPARK_UID, "fsGroup": SPARK_UID,
+                                "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "probe",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["python3", f"{PROBE_DIR}/{probe}.py", f"{INPUT_DIR}/input.json"],
+                "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+                        {"name": "HOME", "value": POD_TMP}],
+                "envFrom": _settings_sources(settings),
+                "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
+                              "limits": {"cpu": "1", "memory": "512Mi"}},
+                "securityContext": {"allowPrivilegeEscalation": False,
+                                    "readOnlyRootFilesystem": True,
+                                    "capabilities": {"drop": ["ALL"]}},
+                "volumeMounts": [
+                    {"name": "probes", "mountPath": PROBE_DIR, "readOnly": True},
+                    {"name": "input", "mountPath": INPUT_DIR, "readOnly": True},
+                    {"name": "tmp", "mountPath": POD_TMP},
+                ],
+            }],
+            "volumes": [
+                {"name": "probes", "configMap": {"name": code}},
+                {"name": "input", "secret": {"secretName": name, "defaultMode": 0o440}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+            ],
+        },
+    }

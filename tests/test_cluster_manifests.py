@@ -1,0 +1,98 @@
+"""Everything the cluster target creates, as pure manifests: valid against the official
+Kubernetes schemas (strict), labelled with the run id, and shaped as the platform's Spark pods
+with the least privilege a probe needs."""
+
+import kubernetes_validate
+import pytest
+
+from mlflow_conformance.cluster import dry_run, manifests, rbac
+from mlflow_conformance.cluster.discovery import Discovered, describe
+from mlflow_conformance.cluster.probe_pods import PodPlan, ProbeObjects
+
+RUN_ID = "mc20261203120000abcdef"
+PLAN = PodPlan(image="ilum/spark:3.5.3-mlflow", driver_account="ilum-spark",
+               executor_account="ilum-spark-exec",
+               driver_settings=(("configmap", "job-env"), ("secret", "job-credentials")),
+               executor_settings=(("secret", "executor-credentials"),), pod_timeout=90)
+
+
+def planned():
+    deployment = describe(Discovered("ilum"), "ilum", "ilum-mlflow-tracking", {})
+    return dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), deployment,
+                        ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/")
+
+
+def test_every_planned_manifest_is_valid_against_the_official_schemas():
+    documents = planned()
+    assert [d["kind"] for d in documents].count("Pod") == 4  # connectivity ×2, s3 ×2
+    for document in documents:
+        kubernetes_validate.validate(document, dry_run.SCHEMA_VERSION, strict=True)
+        assert dry_run.schema_problem(document) is None
+
+
+def test_the_schema_check_refuses_an_unknown_field():
+    pod = planned()[-1]
+    pod["spec"]["containers"][0]["bogus"] = True
+    assert "bogus" in str(dry_run.schema_problem(pod))
+
+
+def test_every_object_carries_the_run_label_and_a_dns_name():
+    for document in planned():
+        meta = document["metadata"]
+        assert meta["labels"][manifests.RUN_LABEL] == RUN_ID
+        assert len(meta["name"]) <= 63 and meta["name"] == meta["name"].lower()
+        assert RUN_ID in meta["name"]
+
+
+@pytest.mark.parametrize("role", ["driver", "executor"])
+def test_a_probe_pod_looks_like_the_platform_spark_pod_with_least_privilege(role):
+    objects = ProbeObjects(RUN_ID, PLAN, owner="gw1")
+    secret, pod = objects.manifests("s3", {"checks": []}, "ilum", role)
+    spec, container = pod["spec"], pod["spec"]["containers"][0]
+    assert container["image"] == "ilum/spark:3.5.3-mlflow"
+    assert spec["serviceAccountName"] == ("ilum-spark" if role == "driver" else "ilum-spark-exec")
+    assert pod["metadata"]["labels"]["spark-role"] == role
+    refs = [next(iter(s.values()))["name"] for s in container["envFrom"]]
+    assert refs == (["job-env", "job-credentials"] if role == "driver"
+                    else ["executor-credentials"])
+    assert spec["restartPolicy"] == "Never" and spec["activeDeadlineSeconds"] == 90
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False,
+                                            "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}}
+    assert spec["automountServiceAccountToken"] is False
+    assert container["resources"]["limits"]["memory"]
+    # Inputs travel in the Secret named like the pod, mounted read-only; never on the
+    # command line.
+    assert secret["metadata"]["name"] == pod["metadata"]["name"]
+    assert {"name": "input", "secret": {"secretName": secret["metadata"]["name"],
+                                        "defaultMode": 0o440}} in spec["volumes"]
+    assert all("{" not in word for word in container["command"])
+
+
+def test_names_are_unique_per_probe_and_per_worker():
+    first = ProbeObjects(RUN_ID, PLAN, owner="gw0")
+    second = ProbeObjects(RUN_ID, PLAN, owner="gw1")
+    names = {first.manifests("connectivity", {}, "ilum", "driver")[1]["metadata"]["name"]
+             for _ in range(3)}
+    names.add(second.manifests("connectivity", {}, "ilum", "driver")[1]["metadata"]["name"])
+    assert len(names) == 4
+    assert first.code_name != second.code_name
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_the_printed_roles_are_valid_and_cover_exactly_what_is_needed(read_only):
+    documents = rbac.roles("ilum", ["ilum", "spark-jobs"], read_only=read_only,
+                           subject=rbac.subject_of("User", "support", "ilum"))
+    for document in documents:
+        kubernetes_validate.validate(document, dry_run.SCHEMA_VERSION, strict=True)
+    granted = {(d["metadata"]["namespace"], group, resource, verb)
+               for d in documents if d["kind"] == "Role" for rule in d["rules"]
+               for group in rule["apiGroups"] for resource in rule["resources"]
+               for verb in rule["verbs"]}
+    wanted = {(ns, p.group, p.resource_path, p.verb) for p in rbac.ALL
+              if not (read_only and p.writes)
+              for ns in rbac.namespaces_of(p, "ilum", ["ilum", "spark-jobs"])}
+    assert granted == wanted
+    verbs = {verb for _, _, _, verb in granted}
+    assert ("create" in verbs) is not read_only
