@@ -7,15 +7,13 @@ could not be reached is said, not skipped over.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..deployment import Deployment
-from ..probes.runner import connectivity_inputs
-from ..storage import s3_matrix
 from .kube import Kube
 from .probe_pods import ProbeObjects
 
@@ -26,6 +24,9 @@ def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], 
          prefix: str) -> list[dict[str, Any]]:
     """What a full run creates: the probe code per job namespace, connectivity from each,
     S3 from a driver and an executor in the first (as the fixtures run them)."""
+    from ..probes.runner import connectivity_inputs
+    from ..storage import s3_matrix  # imports Spark's helpers: only when planning
+
     chosen = list(namespaces)
     documents = [pods.code_manifest(ns) for ns in chosen]
     for namespace in chosen:
@@ -77,3 +78,11 @@ def write(documents: Iterable[dict[str, Any]], kube: Kube | None, folder: Path,
                         "schema": "valid" if problem is None else f"invalid: {problem}",
                         "server_dry_run": server_verdict(kube, document)})
     return written
+
+
+def problems(described: Mapping[str, Any]) -> list[str]:
+    """Manifests a real run would have had refused: invalid, or refused by the server."""
+    return [f"{m['file']}: {m['schema']}" if m["schema"] != "valid" else
+            f"{m['file']}: server {m['server_dry_run']}"
+            for m in described.get("manifests") or []
+            if m["schema"] != "valid" or str(m["server_dry_run"]).startswith("refused")]

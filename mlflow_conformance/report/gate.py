@@ -58,6 +58,15 @@ def decide(results: RunResults, fail_on: str, pytest_status: int) -> dict[str, A
     """The gate record stored in results.json: the gate's code when pytest completed the
     run (all passed, or tests failed), otherwise pytest's own code (interrupted, crashed)."""
     completed = pytest_status in (0, 1)
+    dry = (results.target or {}).get("dry_run")
+    if dry is not None and completed:
+        # --dry-run checks nothing on purpose: its verdict is its manifests'.
+        from ..cluster.dry_run import problems
+
+        refused = problems(dry)
+        return {"fail_on": fail_on, "exit_code": EXIT_MUST_FAILED if refused else 0,
+                "meaning": f"dry run: {len(refused)} manifest(s) refused" if refused
+                else "dry run: every manifest valid; nothing created"}
     code = exit_code(results, fail_on) if completed else int(pytest_status)
     meaning = EXIT_CODES.get(code, "pytest exit status")
     if code == EXIT_CONFORMANT:
