@@ -160,6 +160,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         spec = OPTIONS_BY_NAME[name]
         parser.add_argument(f"--{name}", dest=name, metavar=spec.metavar,
                             help=f"{spec.help} [env {spec.env}]")
+    parser.add_argument("--cluster", action="store_true",
+                        help="sweep a cluster instead: probe pods, Secrets and ConfigMaps "
+                        "carrying the harness's labels, in --namespace and --job-namespaces")
+    for name in ("kube-context", "namespace", "job-namespaces"):
+        spec = OPTIONS_BY_NAME[name]
+        parser.add_argument(f"--{name}", dest=name, metavar=spec.metavar,
+                            help=f"{spec.help} [env {spec.env}]")
     parser.add_argument("--run-id", action="append", dest="run_ids", metavar="ID",
                         help="only what this harness run made (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
@@ -182,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "cluster", False):
+        return _sweep_cluster(args)
     if settings.target == "remote":
         deployment = remote_deployment(settings)
     else:
@@ -197,5 +206,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: sweeping {deployment.tracking_uri} failed: {classify(exc).message}",
               file=sys.stderr)
         return EXIT_INTERNAL
+    print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
+    return 1 if report.removal.failed else 0
+
+
+def _sweep_cluster(args: argparse.Namespace) -> int:
+    from ..cluster import leftovers
+    from ..cluster.kube import KubeUnreachable, connect
+    from ..options import OptionError, resolve
+    from ..report.gate import EXIT_INTERNAL, EXIT_USAGE
+
+    try:
+        settings = resolve({"cluster": True, **{n: getattr(args, n, None) for n in (
+            "kube-context", "namespace", "job-namespaces")}})
+        kube = connect(settings["kube-context"])
+    except (OptionError, KubeUnreachable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    namespaces = [settings["namespace"], *(settings["job-namespaces"] or ())]
+    try:
+        found = leftovers.find(kube, namespaces, args.run_ids)
+        report = SweepReport(found, dry_run=args.dry_run)
+        if found and not args.dry_run:
+            report.removal = leftovers.remove(kube, found)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        print(f"error: sweeping the cluster ({kube.where}) failed: "
+              f"{str(exc).splitlines()[0][:200]}", file=sys.stderr)
+        return EXIT_INTERNAL
+    finally:
+        kube.close()
     print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
     return 1 if report.removal.failed else 0
