@@ -31,9 +31,9 @@ def test_driver_and_executors_run_the_same_python(runtime_environments, check):
 
 
 @pytest.mark.requirement("CMP-005")
-def test_pyspark_matches_the_jvm(runtime_environments, check):
+def test_pyspark_matches_the_jvm(runtime_environments, jvm_spark, check):
     pyspark = runtime_environments["driver"]["packages"]["pyspark"]
-    check(env_policy.judge_spark(pyspark, runtime_environments["jvm_spark"]))
+    check(env_policy.judge_spark(pyspark, jvm_spark))
 
 
 @pytest.mark.requirement("CMP-006")

@@ -24,7 +24,8 @@ def planned():
 
 def test_every_planned_manifest_is_valid_against_the_official_schemas():
     documents = planned()
-    assert [d["kind"] for d in documents].count("Pod") == 4  # connectivity ×2, s3 ×2
+    # connectivity from each namespace; s3 and versions as driver and executor
+    assert [d["kind"] for d in documents].count("Pod") == 6
     for document in documents:
         kubernetes_validate.validate(document, dry_run.SCHEMA_VERSION, strict=True)
         assert dry_run.schema_problem(document) is None
@@ -96,3 +97,30 @@ def test_the_printed_roles_are_valid_and_cover_exactly_what_is_needed(read_only)
     assert granted == wanted
     verbs = {verb for _, _, _, verb in granted}
     assert ("create" in verbs) is not read_only
+
+
+def test_the_probe_code_a_pod_gets_runs_on_its_own(tmp_path, deployment):
+    """The ConfigMap's files alone (no mlflow_conformance installed beside them) run each probe
+    as the pod's command does: `python3 PROBE INPUT_FILE`, one JSON result on stdout."""
+    import json
+    import subprocess
+    import sys
+
+    code = ProbeObjects(RUN_ID, PLAN, owner="main").code_manifest("ilum")
+    for name, text in code["data"].items():
+        (tmp_path / name).write_text(text)
+    inputs = tmp_path / "input.json"
+    inputs.write_text(json.dumps({"tracking_uri": deployment.tracking_uri, "timeout": 3}))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}  # nothing of ours on it
+    outputs = {}
+    for probe in ("connectivity", "versions"):
+        done = subprocess.run([sys.executable, "-E", "-s", str(tmp_path / f"{probe}.py"), str(inputs)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs[probe] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [s["code"] for s in outputs["connectivity"]["steps"]] == ["ok"] * 5
+    server = outputs["versions"]["server"]
+    assert server["version"]["status"] == 200
+    assert server["version"]["body_start"] == deployment.server_version
+    assert outputs["versions"]["environment"]["packages"]["mlflow"]

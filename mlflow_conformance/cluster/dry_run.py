@@ -23,7 +23,7 @@ SCHEMA_VERSION = "1.37.0"  # the Kubernetes version whose schemas kubernetes-val
 def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], timeout: float,
          prefix: str) -> list[dict[str, Any]]:
     """What a full run creates: the probe code per job namespace, connectivity from each,
-    S3 from a driver and an executor in the first (as the fixtures run them)."""
+    S3 and versions from a driver and an executor in the first (as the fixtures run them)."""
     from ..probes.runner import connectivity_inputs
     from ..storage import s3_matrix  # imports Spark's helpers: only when planning
 
@@ -36,6 +36,8 @@ def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], 
         check = s3_matrix.inputs(deployment, f"{prefix}s3/{role}/", "write", "environment",
                                  timeout)
         documents += pods.manifests("s3", {"checks": [check]}, chosen[0], role)
+        documents += pods.manifests("versions", connectivity_inputs(deployment, timeout),
+                                    chosen[0], role)
     return documents
 
 

@@ -19,7 +19,11 @@ RUN_LABEL = "mlflow-conformance/run-id"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "mlflow-conformance"}
 PROBE_DIR = "/opt/mlflow-conformance/probes"
 INPUT_DIR = "/opt/mlflow-conformance/input"
-PROBE_FILES = ("probekit.py", "connectivity.py", "s3.py")
+# The probe code a pod gets, by file name: the probes and what they import (stdlib only).
+_PACKAGE = Path(__file__).parent.parent
+PROBE_SOURCES = {name: _PACKAGE / "probes" / name for name in (
+    "probekit.py", "connectivity.py", "s3.py", "versions.py")} | {
+    "environment.py": _PACKAGE / "compat" / "environment.py"}
 # A pod-private emptyDir (the root file system is read-only), not the host's /tmp.
 POD_TMP = "/tmp"  # noqa: S108
 # The uid of Spark in the Apache Spark images the platform's image builds on.
@@ -40,12 +44,12 @@ def object_name(run_id: str, *parts: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", text)[:63].rstrip("-")
 
 
-def probe_code(run_id: str, namespace: str, name: str, source_dir: Path) -> dict[str, Any]:
+def probe_code(run_id: str, namespace: str, name: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace,
                      "labels": {**run_labels(run_id), "app.kubernetes.io/component": "probe"}},
-        "data": {name: (source_dir / name).read_text() for name in PROBE_FILES},
+        "data": {name: path.read_text() for name, path in PROBE_SOURCES.items()},
     }
 
 

@@ -17,11 +17,9 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..findings import Finding, Outcome
-from ..probes.runner import PROBE_DIR
 from . import manifests, pod_state
 from .kube import Kube, status_of
 
@@ -81,7 +79,7 @@ class ProbeObjects:
         return secret, pod
 
     def code_manifest(self, namespace: str) -> dict[str, Any]:
-        return manifests.probe_code(self.run_id, namespace, self.code_name, Path(PROBE_DIR))
+        return manifests.probe_code(self.run_id, namespace, self.code_name)
 
     @property
     def code_name(self) -> str:

@@ -33,8 +33,9 @@ def matrix_columns(collected: Mapping[str, Any]) -> dict[str, Any]:
         return {"python": env["python"], "host": env["host"], "executable": env["executable"],
                 "packages": dict(env["packages"])}
 
-    columns: dict[str, Any] = {"spark_driver": column(collected["driver"]),
-                               "spark": {"jvm_spark": collected["jvm_spark"]}}
+    columns: dict[str, Any] = {"spark_driver": column(collected["driver"])}
+    if collected["jvm_spark"] is not None:  # None: observed from probe pods, no Spark JVM
+        columns["spark"] = {"jvm_spark": collected["jvm_spark"]}
     if not isinstance(collected["executors"], Finding):
         columns["spark_executors"] = [column(e) for e in collected["executors"]]
     return columns
