@@ -380,6 +380,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                positive_float_at_most(3600, "an hour per pod at most"), 90.0, metavar="SECONDS"),
     OptionSpec("dry-run", "With --cluster: write every manifest the run would apply into the "
                "report folder, validate them, create nothing.", flag, False, True),
+    OptionSpec("ingress-url", "Base URL of MLflow's Ingress as reached from here (default: "
+               "from the Ingress rule that routes to the tracking Service).", http_url,
+               metavar="URL"),
     # The deployment's artifact store and credentials, for --tracking-uri.
     OptionSpec("s3-endpoint", "S3 endpoint URL of the artifact store.", http_url, metavar="URL",
                fallback_env=("MLFLOW_S3_ENDPOINT_URL",)),
