@@ -78,7 +78,13 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     if inputs["credentials"] == "environment":
         endpoint = os.environ.get("MLFLOW_S3_ENDPOINT_URL") or endpoint
     bucket, prefix, timeout = inputs["bucket"], inputs["prefix"], float(inputs["timeout"])
-    client, access_key = make_client(endpoint, inputs["credentials"], timeout)
+    # The failure every later operation would repeat (none yet).
+    blocker: dict[str, Any] | None = None
+    try:
+        client, access_key = make_client(endpoint, inputs["credentials"], timeout)
+    except Exception as exc:  # noqa: BLE001 - boto3 refuses partial credentials up front
+        client, access_key = None, os.environ.get("AWS_ACCESS_KEY_ID", "(none)")
+        blocker = {**_error(exc), "blocked_by": "client"}
     small = os.urandom(SMALL_BYTES)
     large_bytes = int(inputs.get("large_bytes", 20 * 1024 * 1024))
     large = os.urandom(large_bytes) if "put_large" in PLANS[inputs["plan"]] else b""
@@ -106,7 +112,6 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     sizes = {"put_small": SMALL_BYTES, "get_small": SMALL_BYTES, "put_large": large_bytes,
              "get_large": large_bytes}
     records: list[dict[str, Any]] = []
-    blocker: dict[str, Any] | None = None  # the failure every later operation would repeat
     for op in PLANS[inputs["plan"]]:
         record: dict[str, Any] = {"op": op}
         if op in sizes:
@@ -143,6 +148,8 @@ def _source(credentials: Any) -> str:
 
 
 if __name__ == "__main__":
-    checks = json.load(sys.stdin)["checks"]
+    # Inputs on stdin, or in the file named as the argument (inside a pod: a mounted Secret).
+    with open(sys.argv[1]) if len(sys.argv) > 1 else sys.stdin as given:
+        checks = json.load(given)["checks"]
     json.dump({"checks": [run(inputs) for inputs in checks]}, sys.stdout)
     sys.stdout.write("\n")

@@ -18,6 +18,7 @@ CODES = {
     "EndpointConnectionError": "s3_unreachable", "ConnectTimeoutError": "s3_unreachable",
     "ReadTimeoutError": "s3_unreachable", "ConnectionClosedError": "s3_unreachable",
     "NoCredentialsError": "s3_no_credentials",
+    "PartialCredentialsError": "s3_no_credentials",  # a key id without its secret
     "DataMismatch": "s3_data_mismatch",
 }
 # HEAD requests carry no error body: S3 says only the status, so the code is a guess.
