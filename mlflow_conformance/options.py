@@ -383,6 +383,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("ingress-url", "Base URL of MLflow's Ingress as reached from here (default: "
                "from the Ingress rule that routes to the tracking Service).", http_url,
                metavar="URL"),
+    OptionSpec("outsider-namespace", "A namespace outside the platform's, where the "
+               "isolation check runs a probe pod that must NOT reach the tracking Service.",
+               dns_label, "default", metavar="NS"),
     # The deployment's artifact store and credentials, for --tracking-uri.
     OptionSpec("s3-endpoint", "S3 endpoint URL of the artifact store.", http_url, metavar="URL",
                fallback_env=("MLFLOW_S3_ENDPOINT_URL",)),

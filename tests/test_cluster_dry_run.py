@@ -39,7 +39,8 @@ def test_a_dry_run_against_a_reachable_cluster_is_accepted_and_creates_nothing(t
         described = results["target"]["dry_run"]
         assert described["api_server"].startswith("v1.")
         kinds = sorted(m["kind"] for m in described["manifests"])
-        assert kinds == ["ConfigMap", *["Pod"] * 5, *["Secret"] * 5]
+        # ilum: the code, 5 probe pods and their inputs; default (the outsider): the same, 1
+        assert kinds == [*["ConfigMap"] * 2, *["Pod"] * 6, *["Secret"] * 6]
         assert {m["schema"] for m in described["manifests"]} == {"valid"}
         assert {m["server_dry_run"] for m in described["manifests"]} == {"accepted"}
         assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -50,11 +51,12 @@ def test_a_dry_run_against_a_reachable_cluster_is_accepted_and_creates_nothing(t
             assert api.objects(resource, namespace=NAMESPACE) == [], resource
         assert {t["outcome"] for t in results["tests"]} == {"skip"}
         assert done.returncode == 0, done.stdout[-2000:]
-        assert "dry run: 11 manifests" in done.stdout
+        assert "dry run: 14 manifests" in done.stdout
 
 
 def test_a_dry_run_the_server_refuses_exits_non_zero(tmp_path):
-    # No ServiceAccount ilum-spark: the server's admission refuses the pods, as a real one.
+    # No ServiceAccount ilum-spark: the server's admission refuses the platform's pods, as a
+    # real one does (the outsider's runs as `default`, which every namespace has).
     with ApiServer(tmp_path / "api") as api:
         kubeconfig = api.kubeconfig(tmp_path / "kubeconfig")
         api.seed({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
@@ -81,7 +83,7 @@ def test_a_dry_run_with_a_kubeconfig_pointing_nowhere_still_writes_the_manifests
     assert {m["schema"] for m in described["manifests"]} == {"valid"}
     assert {m["server_dry_run"] for m in described["manifests"]} == {
         "not tried: the API server is unreachable"}
-    assert len(list(folder.iterdir())) == 11
+    assert len(list(folder.iterdir())) == 14
     assert done.returncode == 0, done.stdout[-2000:]
     assert "not-a-real-token" not in done.stdout + done.stderr + "".join(
         p.read_text() for p in folder.iterdir())

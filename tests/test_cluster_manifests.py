@@ -19,13 +19,17 @@ PLAN = PodPlan(image="ilum/spark:3.5.3-mlflow", driver_account="ilum-spark",
 def planned():
     deployment = describe(Discovered("ilum"), "ilum", "ilum-mlflow-tracking", {})
     return dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), deployment,
-                        ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/")
+                        ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/", "default")
 
 
 def test_every_planned_manifest_is_valid_against_the_official_schemas():
     documents = planned()
-    # connectivity from each namespace; s3 and versions as driver and executor
-    assert [d["kind"] for d in documents].count("Pod") == 6
+    # connectivity from each namespace and the outsider; s3 and versions as driver and executor
+    assert [d["kind"] for d in documents].count("Pod") == 7
+    outsider = documents[-1]
+    assert outsider["metadata"]["namespace"] == "default"
+    assert outsider["spec"]["serviceAccountName"] == "default"
+    assert outsider["spec"]["containers"][0]["envFrom"] == []
     for document in documents:
         kubernetes_validate.validate(document, dry_run.SCHEMA_VERSION, strict=True)
         assert dry_run.schema_problem(document) is None
@@ -87,8 +91,9 @@ def test_the_printed_roles_are_valid_and_cover_exactly_what_is_needed(read_only)
                            subject=rbac.subject_of("User", "support", "ilum"))
     for document in documents:
         kubernetes_validate.validate(document, dry_run.SCHEMA_VERSION, strict=True)
-    granted = {(d["metadata"]["namespace"], group, resource, verb)
-               for d in documents if d["kind"] == "Role" for rule in d["rules"]
+    granted = {(d["metadata"].get("namespace", ""), group, resource, verb)
+               for d in documents if d["kind"] in ("Role", "ClusterRole")
+               for rule in d["rules"]
                for group in rule["apiGroups"] for resource in rule["resources"]
                for verb in rule["verbs"]}
     wanted = {(ns, p.group, p.resource_path, p.verb) for p in rbac.ALL

@@ -184,3 +184,34 @@ def test_a_key_missing_from_the_server_secret_is_named(cluster, stack):
     run = cluster.run(platform, "suites/test_platform.py")
     assert run.verdicts("PLT-003")["PLT-003"] == ("fail", "secret_key_missing")
     assert "AWS_SECRET_ACCESS_KEY" in run.by_requirement()["PLT-003"]["message"]
+
+
+@pytest.mark.fault("ISO-001", "policy_not_enforced")
+def test_an_outsider_connecting_against_the_policy_is_policy_not_enforced(cluster, stack):
+    # The node double enforces no NetworkPolicy (as flannel alone would not): the policies
+    # say the outsider namespace is denied, the outsider's probe pod connects anyway.
+    platform = Platform(stack)
+    cluster.install(platform)
+    run = cluster.run(platform, "suites/test_isolation.py")
+    result = run.by_requirement()["ISO-001"]
+    assert (result["outcome"], result["code"]) == ("fail", "policy_not_enforced")
+    cells = {c["source"].split("/")[0]: c for c in result["evidence"]["truth_table"]}
+    assert (cells["ilum"]["expected"], cells["ilum"]["observed"]) == ("allowed", "allowed"), cells
+    assert cells["ilum"]["decided_by"] == "ilum/ilum-mlflow-tracking"
+    assert (cells["default"]["expected"], cells["default"]["observed"]) == ("denied", "allowed")
+    assert cells["default"]["right"] is False
+    assert cells["default"]["tries"] == 3  # a mismatch is retried before it is judged
+    assert result["evidence"]["policies"] == ["ilum-mlflow-tracking"]
+    assert cluster.leftovers() == []
+
+
+@pytest.mark.fault("ISO-001", "policy_allows_outsiders")
+def test_a_ports_only_policy_allows_outsiders(cluster, stack):
+    platform = Platform(stack, ports_only_policy=True)
+    cluster.install(platform)
+    run = cluster.run(platform, "suites/test_isolation.py")
+    result = run.by_requirement()["ISO-001"]
+    assert (result["outcome"], result["code"]) == ("fail", "policy_allows_outsiders")
+    cells = {c["source"].split("/")[0]: c for c in result["evidence"]["truth_table"]}
+    assert cells["default"]["expected"] == "allowed"
+    assert "ilum/ilum-mlflow-tracking" in result["message"]

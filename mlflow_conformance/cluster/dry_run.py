@@ -21,9 +21,10 @@ SCHEMA_VERSION = "1.37.0"  # the Kubernetes version whose schemas kubernetes-val
 
 
 def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], timeout: float,
-         prefix: str) -> list[dict[str, Any]]:
+         prefix: str, outsider: str | None = None) -> list[dict[str, Any]]:
     """What a full run creates: the probe code per job namespace, connectivity from each,
-    S3 and versions from a driver and an executor in the first (as the fixtures run them)."""
+    S3 and versions from a driver and an executor in the first (as the fixtures run them),
+    and the isolation check's pod in the outsider namespace."""
     from ..probes.runner import connectivity_inputs
     from ..storage import s3_matrix  # imports Spark's helpers: only when planning
 
@@ -38,6 +39,11 @@ def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], 
         documents += pods.manifests("s3", {"checks": [check]}, chosen[0], role)
         documents += pods.manifests("versions", connectivity_inputs(deployment, timeout),
                                     chosen[0], role)
+    if outsider is not None:  # the isolation check's observer outside the platform
+        if outsider not in chosen:
+            documents.append(pods.code_manifest(outsider))
+        documents += pods.manifests("connectivity", connectivity_inputs(deployment, timeout),
+                                    outsider, "outsider")
     return documents
 
 

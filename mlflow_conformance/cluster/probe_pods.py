@@ -50,10 +50,13 @@ class PodPlan:
     pod_timeout: float
 
     def account(self, role: str) -> str:
-        return self.executor_account if role == "executor" else self.driver_account
+        # An outsider is any pod of another namespace: its default account, no settings.
+        return {"executor": self.executor_account, "outsider": "default"}.get(
+            role, self.driver_account)
 
     def settings(self, role: str) -> tuple[tuple[str, str], ...]:
-        return self.executor_settings if role == "executor" else self.driver_settings
+        return {"executor": self.executor_settings, "outsider": ()}.get(
+            role, self.driver_settings)
 
 
 @dataclass
@@ -93,8 +96,9 @@ class PodProbes:
     plan: PodPlan
     # Called with (kind, namespace, name) before each object is created: the cleanup ledger.
     record: Callable[[str, str, str], None] = lambda kind, namespace, name: None
-    # Permissions the RBAC preflight found missing: no pod is tried without them.
-    missing: tuple[str, ...] = ()
+    # Per namespace, the permissions the RBAC preflight found missing there: no pod is
+    # tried in that namespace without them.
+    missing: dict[str, list[str]] = field(default_factory=dict)
     _created: list[tuple[str, str, str]] = field(default_factory=list)
     _code_ready: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -105,10 +109,11 @@ class PodProbes:
     # -- one probe -------------------------------------------------------------------------
     def run(self, probe: str, inputs: dict[str, Any], *, namespace: str,
             role: str = "driver") -> dict[str, Any]:
-        if self.missing:
+        missing = self.missing.get(namespace)
+        if missing:
             raise PodFailed(Finding(
                 Outcome.ERROR, "permission_missing", f"no probe pod was created: the harness "
-                f"may not {'; '.join(self.missing)}", {"missing": list(self.missing)},
+                f"may not {'; '.join(missing)}", {"missing": missing},
                 "apply the Role from `python -m mlflow_conformance rbac` (or run --profile "
                 "smoke, which creates nothing)"))
         self._ensure_code(namespace)

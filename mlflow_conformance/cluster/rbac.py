@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
-# Where a permission applies: the platform's namespace or every job namespace.
-PLATFORM, JOBS = "platform", "jobs"
+# Where a permission applies: the platform's namespace, every namespace probe pods run in
+# (the job namespaces and the outsider namespace), or the cluster (a ClusterRole).
+PLATFORM, JOBS, CLUSTER = "platform", "jobs", "cluster"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Permission:
 
     def describe(self, namespace: str) -> str:
         group = f".{self.group}" if self.group else ""
-        return f"{self.verb} {self.resource_path}{group} in {namespace}"
+        return f"{self.verb} {self.resource_path}{group} in {namespace or 'the cluster'}"
 
 
 # Discovery reads; the probe pods create, watch, read the log of and delete their objects.
@@ -49,6 +50,10 @@ READS = (
     Permission("list", "networking.k8s.io", "ingresses", "", PLATFORM, "discovery: Ingress"),
     Permission("get", "", "configmaps", "", JOBS, "discovery: settings injected into jobs"),
     Permission("get", "", "secrets", "", JOBS, "discovery: credentials injected into jobs"),
+    Permission("list", "networking.k8s.io", "networkpolicies", "", JOBS,
+               "isolation: the policies of the namespaces probe pods run in"),
+    Permission("get", "", "namespaces", "", CLUSTER,
+               "isolation: namespace labels the policies select on"),
 )
 PROBE_PODS = (
     Permission("create", "", "configmaps", "", JOBS, "probe pods: the probe code", True),
@@ -65,12 +70,17 @@ ALL = READS + PROBE_PODS
 
 
 def namespaces_of(permission: Permission, platform: str, jobs: Iterable[str]) -> list[str]:
+    """Where to ask; "" is cluster scope."""
+    if permission.scope == CLUSTER:
+        return [""]
     return [platform] if permission.scope == PLATFORM else list(dict.fromkeys(jobs))
 
 
 def review(permission: Permission, namespace: str) -> dict[str, Any]:
-    attributes = {"namespace": namespace, "verb": permission.verb, "group": permission.group,
+    attributes = {"verb": permission.verb, "group": permission.group,
                   "resource": permission.resource}
+    if namespace:
+        attributes["namespace"] = namespace
     if permission.subresource:
         attributes["subresource"] = permission.subresource
     return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
@@ -103,15 +113,16 @@ def roles(platform: str, jobs: Iterable[str], *, read_only: bool,
                 permission.verb)
     documents: list[dict[str, Any]] = []
     for namespace, rules in by_namespace.items():
+        role = "ClusterRole" if not namespace else "Role"
+        meta = {"name": name, **({"namespace": namespace} if namespace else {})}
         documents.append({
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": {"name": name, "namespace": namespace},
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": role, "metadata": meta,
             "rules": [{"apiGroups": [group], "resources": [resource], "verbs": sorted(verbs)}
                       for (group, resource), verbs in sorted(rules.items())]})
         documents.append({
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-            "metadata": {"name": name, "namespace": namespace},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": f"{role}Binding",
+            "metadata": dict(meta),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role, "name": name},
             "subjects": [subject]})
     return documents
 
@@ -132,6 +143,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--namespace", default="ilum", help="the platform's namespace")
     parser.add_argument("--job-namespaces", default=None,
                         help="comma-separated job namespaces (default: --namespace)")
+    parser.add_argument("--outsider-namespace", default="default",
+                        help="where the isolation check runs its outsider probe pod")
     parser.add_argument("--profile", choices=("smoke", "full", "release"), default="full",
                         help="smoke: the read-only variant (discovery only, no probe pods)")
     parser.add_argument("--subject", default="User:mlflow-conformance",
@@ -145,6 +158,7 @@ def run(args: Any) -> int:
     try:
         platform = dns_label(args.namespace)
         jobs = dns_label_list(args.job_namespaces) if args.job_namespaces else (platform,)
+        jobs = (*jobs, dns_label(args.outsider_namespace))
     except OptionError as exc:
         raise SystemExit(f"rbac: {exc}") from None
     kind, _, name = args.subject.partition(":")

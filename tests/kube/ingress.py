@@ -79,13 +79,15 @@ class IngressDouble:
         return None
 
     def _backend(self, namespace: str, service: str, port: int) -> tuple[str, int] | None:
+        """The first ready endpoint of the Service port, as ingress-nginx reads Endpoints."""
         spec = self._dicts(self.core.read_namespaced_service(service, namespace))["spec"]
-        target = next((p.get("targetPort", port) for p in spec["ports"] if p["port"] == port),
-                      port)
+        name = next((p.get("name") for p in spec["ports"] if p["port"] == port), None)
         endpoints = self._dicts(self.core.read_namespaced_endpoints(service, namespace))
         for subset in endpoints.get("subsets") or []:
+            ports = [p["port"] for p in subset.get("ports") or [] if p.get("name") == name]
             for address in subset.get("addresses") or []:
-                return address["ip"], int(target)
+                if ports:
+                    return address["ip"], int(ports[0])
         return None
 
     def serve(self, request: BaseHTTPRequestHandler) -> None:

@@ -45,6 +45,7 @@ class Platform:
     executor_identity: str | None = None  # executors' own settings, where they differ
     drop_job_keys: tuple[str, ...] = ()  # keys missing from the job credentials Secret
     service_type: str = "ClusterIP"
+    ports_only_policy: bool = False  # the common mistake: a rule that limits ports, not peers
     extra: list[dict[str, Any]] = field(default_factory=list)
 
     def identity(self, name: str) -> Any:
@@ -122,9 +123,9 @@ class Platform:
                    "metadata": {"name": name, "namespace": ns},
                    "spec": {"type": kind, "selector": selector,
                             "ports": [{"name": "http", "port": port, "protocol": "TCP",
-                                       "targetPort": backend_port}]}}
-        # What the endpoints controller would write for the backing server (here: the
-        # stack's real process on loopback).
+                                       "targetPort": port}]}}
+        # What the endpoints controller would write for the backing pod — here the stack's
+        # real process on loopback, which listens on its own port rather than targetPort.
         endpoints = {"apiVersion": "v1", "kind": "Endpoints",
                      "metadata": {"name": name, "namespace": ns},
                      "subsets": [{"addresses": [{"ip": "127.0.0.1"}],
@@ -159,8 +160,9 @@ class Platform:
                 "metadata": {"name": "ilum-mlflow-tracking", "namespace": ns},
                 "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mlflow"}},
                          "policyTypes": ["Ingress"],
-                         "ingress": [{"from": [{"namespaceSelector": {
-                             "matchLabels": dict(PLATFORM_LABEL)}}],
+                         "ingress": [{**({} if self.ports_only_policy else {
+                             "from": [{"namespaceSelector": {
+                                 "matchLabels": dict(PLATFORM_LABEL)}}]}),
                              "ports": [{"port": 5000, "protocol": "TCP"}]}]}}
 
     def _ingress(self, ns: str) -> dict[str, Any]:
