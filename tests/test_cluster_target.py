@@ -12,6 +12,7 @@ from mlflow_conformance.fixtures.target import current_stack_state
 from tests.cluster_double import running_cluster
 from tests.kube.ingress import IngressDouble
 from tests.kube.platform import Platform
+from tests.test_report_browser import render_in_browser
 
 CONNECTIVITY = ("NET-001", "NET-002", "NET-003", "NET-004", "NET-005")
 VERSIONS = ("CMP-001", "CMP-002", "CMP-003", "CMP-004", "CMP-006")
@@ -203,6 +204,15 @@ def test_an_outsider_connecting_against_the_policy_is_policy_not_enforced(cluste
     assert cells["default"]["tries"] == 3  # a mismatch is retried before it is judged
     assert result["evidence"]["policies"] == ["ilum-mlflow-tracking"]
     assert cluster.leftovers() == []
+    # The same table in report.html, as Chromium renders it: one green and one red cell.
+    shown = render_in_browser(run.report / "report.html", run.report / "report.png")
+    assert shown.console == []
+    table = shown.dom[shown.dom.index('<table class="truth" id="truth-ISO-001">'):]
+    table = table[:table.index("</table>")]
+    assert table.count('class="cell-right"') == 1
+    assert table.count('class="cell-wrong"') == 1
+    assert "expected <b>denied</b> · observed <b>allowed</b>" in table
+    assert 'href="#isolation"' in shown.dom
 
 
 @pytest.mark.fault("ISO-001", "policy_allows_outsiders")

@@ -12,6 +12,7 @@ import hashlib
 
 from .. import __version__
 from .html_findings import attention_section, banner, baseline_section
+from .html_isolation import isolation_section, tables
 from .html_parts import esc
 from .html_tables import (
     checks_section,
@@ -24,7 +25,8 @@ from .results import RunResults
 from .style import CSS, PRINT_SCRIPT
 
 TOC = (("baseline", "Baseline"), ("attention", "Needs attention"), ("matrix", "Requirements"),
-       ("checks", "Checks"), ("environment", "Environment"), ("timings", "Timings"),
+       ("isolation", "Isolation"), ("checks", "Checks"), ("environment", "Environment"),
+       ("timings", "Timings"),
        ("codes", "Diagnosis codes"))
 
 
@@ -36,10 +38,12 @@ def _csp() -> str:
 
 def render_html(results: RunResults) -> str:
     sections = [baseline_section(results), attention_section(results), matrix_section(results),
-                checks_section(results), environment_section(results), timings_section(results),
+                isolation_section(results), checks_section(results),
+                environment_section(results), timings_section(results),
                 glossary_section(results)]
+    shown = {"baseline": bool(results.baseline), "isolation": bool(tables(results))}
     toc = "".join(f'<a href="#{anchor}">{esc(label)}</a>' for anchor, label in TOC
-                  if anchor != "baseline" or results.baseline)
+                  if shown.get(anchor, True))
     title = f"{results.verdict} · MLflow conformance · {results.run_id}"
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -92,6 +92,9 @@ footer { margin-top:40px; color:var(--muted); font-size:12px; }
   .card, tr, .chart { break-inside:avoid; } h2 { break-after:avoid; }
   table { font-size:10px; }
 }
+table.truth td.cell-right { background:#eaf6ee; color:#1d5e33; }
+table.truth td.cell-wrong { background:#fbe9eb; color:#8f1f2a; }
+table.truth tr.truth-why td { font-size:12px; color:#5b6474; }
 """
 
 # Readable without it; it only unfolds collapsed sections for paper.
