@@ -57,7 +57,8 @@ def test_secret_values_are_known_to_the_redactor_but_never_in_the_public_summary
     admin = next(i for i in STACK.identities if i.name == "admin")
     assert admin.secret_key in found.secret_values()
     summary = repr(discovery.public(found))
-    assert admin.secret_key not in summary and "pg-secret-password" not in summary
+    assert admin.secret_key not in summary
+    assert "pg-secret-password" not in summary
     assert summary.count("AWS_SECRET_ACCESS_KEY") >= 1  # key names are kept
 
 
@@ -115,6 +116,10 @@ def _key_gone(found):
     found.server_secrets["ilum-mlflow-s3"] = ["AWS_ACCESS_KEY_ID"]
 
 
+def _job_key_gone(found):
+    del found.job_settings["ilum"]["configmap/ilum-mlflow-job-env"]["MLFLOW_TRACKING_URI"]
+
+
 def _job_settings_gone(found):
     found.job_settings["ilum"]["secret/ilum-mlflow-job-credentials"] = None
 
@@ -131,6 +136,7 @@ def _job_settings_gone(found):
     (platform_checks.judge_secrets, _db_secret_gone, "secret_missing"),
     (platform_checks.judge_secrets, _key_gone, "secret_key_missing"),
     (platform_checks.judge_secrets, _job_settings_gone, "secret_missing"),
+    (platform_checks.judge_secrets, _job_key_gone, "secret_key_missing"),
 ])
 def test_each_platform_fault_has_its_code(judge, fault, code):
     found = discovered()

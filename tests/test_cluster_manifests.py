@@ -45,7 +45,8 @@ def test_every_object_carries_the_run_label_and_a_dns_name():
     for document in planned():
         meta = document["metadata"]
         assert meta["labels"][manifests.RUN_LABEL] == RUN_ID
-        assert len(meta["name"]) <= 63 and meta["name"] == meta["name"].lower()
+        assert len(meta["name"]) <= 63
+        assert meta["name"] == meta["name"].lower()
         assert RUN_ID in meta["name"]
 
 
@@ -60,7 +61,8 @@ def test_a_probe_pod_looks_like_the_platform_spark_pod_with_least_privilege(role
     refs = [next(iter(s.values()))["name"] for s in container["envFrom"]]
     assert refs == (["job-env", "job-credentials"] if role == "driver"
                     else ["executor-credentials"])
-    assert spec["restartPolicy"] == "Never" and spec["activeDeadlineSeconds"] == 90
+    assert spec["restartPolicy"] == "Never"
+    assert spec["activeDeadlineSeconds"] == 90
     assert spec["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"] == {"allowPrivilegeEscalation": False,
                                             "readOnlyRootFilesystem": True,
@@ -119,9 +121,9 @@ def test_the_probe_code_a_pod_gets_runs_on_its_own(tmp_path, deployment):
     env = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}  # nothing of ours on it
     outputs = {}
     for probe in ("connectivity", "versions"):
-        done = subprocess.run([sys.executable, "-E", "-s", str(tmp_path / f"{probe}.py"), str(inputs)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+        script = str(tmp_path / f"{probe}.py")
+        done = subprocess.run([sys.executable, "-E", "-s", script, str(inputs)], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, done.stderr[-2000:]
         outputs[probe] = json.loads(done.stdout.strip().splitlines()[-1])
     assert [s["code"] for s in outputs["connectivity"]["steps"]] == ["ok"] * 5

@@ -38,7 +38,9 @@ UNSCHEDULED = {"type": "PodScheduled", "status": "False", "reason": "Unschedulab
 ])
 def test_pod_level_failures_have_their_own_code(given, overdue, code):
     found = pod_state.state(given, overdue=overdue).failure
-    assert found is not None and found.code == code and found.outcome is Outcome.FAIL
+    assert found is not None
+    assert found.code == code
+    assert found.outcome is Outcome.FAIL
     assert found.remedy == pod_state.REMEDIES[code]
     assert found.evidence["pod"] == "ilum/p"
 

@@ -6,9 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..findings import Finding, Outcome
-from .discovery import Discovered, public, referenced_secrets, server_container, server_settings
+from .discovery import (
+    Discovered,
+    job_environment,
+    public,
+    referenced_secrets,
+    server_container,
+    server_settings,
+)
 
 TRACKING_PORT = 5000
+JOB_KEYS = ("MLFLOW_TRACKING_URI", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
 def _denied(found: Discovered, resource: str, what: str) -> Finding | None:
@@ -102,6 +110,12 @@ def judge_secrets(found: Discovered) -> Finding:
     lacking = {name: keys for name, keys in lacking.items() if keys}
     job_missing = sorted(f"{ns}: {ref}" for ns, per in found.job_settings.items()
                          for ref, data in per.items() if data is None)
+    for namespace in found.job_settings:
+        env, conf = job_environment(found, namespace)
+        # What a job cannot do without (P5.1, P9.1): the tracking URI, S3 credentials.
+        gaps = [key for key in JOB_KEYS if key not in env and key not in conf]
+        if gaps and not job_missing:
+            lacking[f"job settings in {namespace}"] = gaps
     evidence = {"referenced": {n: sorted(k) for n, k in wanted.items()}, "missing": missing,
                 "keys_missing": lacking, "job_settings_missing": job_missing}
     if missing or job_missing:
