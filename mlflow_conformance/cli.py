@@ -31,6 +31,10 @@ from .stack.process import StackError
 
 def _stack(args: argparse.Namespace) -> int:
     running = local_stack.find_running()
+    orphans = local_stack.find_orphans()
+    for orphan in orphans:
+        print(f"orphaned stack of a dead run (pid {orphan.owner}) at {orphan.tracking_uri}, "
+              f"{orphan.workdir}: `stack down` stops it", file=sys.stderr)
     if args.action == "status":
         if running is None:
             print("no stack kept running (start one with: python -m mlflow_conformance stack up)")
@@ -40,6 +44,8 @@ def _stack(args: argparse.Namespace) -> int:
                           "processes": [p.to_dict() for p in running.processes]}, indent=2))
         return 0
     if args.action == "down":
+        for orphan in local_stack.stop_orphans():
+            print(f"stopped the orphaned stack at {orphan.tracking_uri}")
         if running is None:
             print("no stack kept running")
             return 0

@@ -1,6 +1,7 @@
 """The embedded stack: shared, reused, and gone without a trace, also after Ctrl-C or a
 failed start."""
 
+import contextlib
 import glob
 import json
 import os
@@ -177,3 +178,69 @@ def test_no_secret_of_the_stack_is_on_a_servers_command_line(deployment, spark):
     # ... and the JVM has the S3A secret all the same.
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     assert conf.get("fs.s3a.secret.key") == deployment.driver_identity.secret_key
+
+
+def _stack_started(root: Path) -> bool:
+    """The stack's state on disk lists all three servers (it is saved once they are up)."""
+    for path in glob.glob(f"{root}/**/mlflow-conformance-stack-*/state.json", recursive=True):
+        with contextlib.suppress(OSError, ValueError):
+            if len(json.loads(Path(path).read_text())["processes"]) == 3:
+                return True
+    return False
+
+
+def test_a_sigkilled_run_leaves_an_orphan_that_stack_status_names_and_stack_down_stops(
+        isolated_env, tmp_path, scratch):
+    """SIGKILL gives a run no chance to clean up: its servers (in their own sessions) keep
+    running. The next `stack status` names them from the state on disk, `stack down` stops
+    them: no process, port or stack folder is left."""
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "suites/test_connectivity.py",
+                             "--report-dir", str(tmp_path / "report")], cwd=ROOT,
+                            env=isolated_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not _stack_started(scratch):
+            time.sleep(0.2)
+        assert _stack_started(scratch), "the run never started its servers"
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    [state_file] = glob.glob(f"{scratch}/**/mlflow-conformance-stack-*/state.json",
+                             recursive=True)
+    state = local_stack.StackState.load(Path(state_file))
+    assert stack_processes(scratch), "SIGKILL should have left the servers running"
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "mlflow_conformance", "stack", *args],
+                              cwd=ROOT, env=isolated_env, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    status = cli("status")
+    assert f"orphaned stack of a dead run (pid {proc.pid})" in status.stderr
+    assert state.workdir in status.stderr
+    down = cli("down")
+    assert f"stopped the orphaned stack at {state.tracking_uri}" in down.stdout, down.stderr
+    assert stack_processes(scratch) == []
+    assert stack_dirs(scratch) == set()
+    assert not listening(state.tracking_port)
+    assert not listening(state.pg_port)
+    assert "orphaned" not in cli("status").stderr
+
+
+def test_a_reused_pid_is_never_signalled(tmp_path):
+    from mlflow_conformance.stack.process import ProcessRecord, spawn, start_time, stop
+
+    record = spawn("sleeper", ["sleep", "60"], tmp_path / "sleep.log")
+    try:
+        assert record.started == start_time(record.pid)
+        # The same pid with another start time: as if the kernel had handed it on.
+        stop(ProcessRecord("sleeper", record.pid, record.log, (), (record.started or 0) + 1))
+        assert start_time(record.pid) == record.started  # untouched
+        stop(record)
+        assert start_time(record.pid) is None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(record.pid, signal.SIGKILL)

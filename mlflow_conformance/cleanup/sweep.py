@@ -191,14 +191,21 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if getattr(args, "cluster", False):
         return _sweep_cluster(args)
+    # Servers a dead (SIGKILLed) run left on this machine, whatever deployment is swept.
+    orphans = local_stack.find_orphans()
+    if not args.dry_run:
+        local_stack.stop_orphans()
+    verb = "would stop" if args.dry_run else "stopped"
+    orphan_lines = [f"{verb} the orphaned stack of a dead run (pid {o.owner}) at "
+                    f"{o.tracking_uri} ({o.workdir})" for o in orphans]
     if settings.target == "remote":
         deployment = remote_deployment(settings)
     else:
         kept = local_stack.find_running()
         if kept is None:
-            print("error: name a deployment with --tracking-uri (no stack is kept up)",
-                  file=sys.stderr)
-            return EXIT_USAGE
+            print("\n".join(orphan_lines) or "error: name a deployment with --tracking-uri "
+                  "(no stack is kept up)", file=sys.stdout if orphan_lines else sys.stderr)
+            return 0 if orphan_lines else EXIT_USAGE
         deployment = kept.deployment()
     try:
         report = sweep(deployment, args.run_ids, args.dry_run)
@@ -206,7 +213,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: sweeping {deployment.tracking_uri} failed: {classify(exc).message}",
               file=sys.stderr)
         return EXIT_INTERNAL
-    print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
+    if args.json:
+        print(json.dumps({**report.to_dict(), "orphaned_stacks": orphan_lines}, indent=2))
+    else:
+        print("\n".join([*orphan_lines, *report.lines()]))
     return 1 if report.removal.failed else 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..deployment import Deployment, S3Identity
 from . import mlflow_server, postgres, seaweed
-from .process import ProcessRecord, StackError, alive, free_ports
+from .process import ProcessRecord, StackError, alive, free_ports, start_time
 
 LOCAL_GAPS = {
     "jar_missing": "the embedded stack runs pip's pyspark, which ships neither hadoop-aws nor "
@@ -41,6 +41,10 @@ class StackState:
     mlflow_version: str = ""
     started_at: float = 0.0
     startup_seconds: float = 0.0
+    # The process that started the stack, by pid and start time: when it is gone and nobody
+    # keeps the stack up, the stack is an orphan (a SIGKILLed run's) that find_orphans sees.
+    owner: int = 0
+    owner_started: int | None = None
 
     @property
     def tracking_uri(self) -> str:
@@ -113,7 +117,8 @@ def start(artifact_mode: str = "proxied", progress: Progress | None = None) -> S
     s3_port = s3_ports[0]
     state = StackState(str(workdir), artifact_mode, tracking_port, s3_port, pg_port, "",
                        seaweed.make_identities(), started_at=time.time(),
-                       mlflow_version=metadata.version("mlflow"))
+                       mlflow_version=metadata.version("mlflow"), owner=_owner(),
+                       owner_started=start_time(_owner()))
     try:
         say("starting PostgreSQL and SeaweedFS S3")
         # Both start in about a second; neither needs the other.
@@ -186,6 +191,49 @@ def find_running(pointer: Path | None = None) -> StackState | None:
     return state if state is not None and state.running() else None
 
 
+def _owner() -> int:
+    # An xdist worker starts the shared stack, the controller (its parent) stops it.
+    return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+
+
+def owner_gone(state: StackState) -> bool:
+    now = start_time(state.owner) if state.owner else None
+    return now is None or (state.owner_started is not None and now != state.owner_started)
+
+
+def find_orphans(roots: tuple[Path, ...] | None = None) -> list[StackState]:
+    """Stacks a dead run left behind (SIGKILL, a crash): their state on disk names processes
+    still running, their owner is gone, and `stack up` does not keep them. Searched where a
+    stack lives: the temp folder, directly or below a run's shared folder."""
+    roots = roots or (Path(tempfile.gettempdir()),)
+    kept = load_pointed()
+    found = []
+    for root in roots:
+        for path in sorted({*root.glob("mlflow-conformance-stack-*/state.json"),
+                            *root.glob("mlflow-conformance-run-*/*/mlflow-conformance-stack-*"
+                                       "/state.json")}):
+            try:
+                state = StackState.load(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if kept is not None and kept.state_file == state.state_file:
+                continue
+            live = [p for p in state.processes if alive(p.pid) and not p.reused()]
+            if live and owner_gone(state):
+                found.append(state)
+    return found
+
+
+def stop_orphans(roots: tuple[Path, ...] | None = None) -> list[StackState]:
+    """Stop every orphaned stack (process identity checked before each signal)."""
+    stopped = []
+    for state in find_orphans(roots):
+        with contextlib.suppress(StackError):
+            stop(state)
+        stopped.append(state)
+    return stopped
+
+
 def keep(state: StackState, pointer: Path | None = None) -> Path:
     """Point at ``state`` (default: as the stack `stack up` keeps running)."""
     pointer = pointer or pointer_file()
@@ -194,4 +242,5 @@ def keep(state: StackState, pointer: Path | None = None) -> Path:
     return pointer
 
 
-__all__ = ["StackError", "StackState", "find_running", "keep", "start", "stop"]
+__all__ = ["StackError", "StackState", "find_orphans", "find_running", "keep", "start",
+           "stop", "stop_orphans"]

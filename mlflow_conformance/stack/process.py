@@ -24,12 +24,31 @@ class StackError(RuntimeError):
     """A stack component failed to start or stop; the message carries its log tail."""
 
 
+def start_time(pid: int) -> int | None:
+    """When the process started (clock ticks since boot, /proc/PID/stat field 22): with the
+    pid, its identity — a pid the kernel reused for another process has another start."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count after the last ")".
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
 @dataclass(frozen=True)
 class ProcessRecord:
     name: str
     pid: int
     log: str
     ports: tuple[int, ...] = ()  # what it listens on, for cleanup of per-port files
+    started: int | None = None  # start_time(pid) when spawned: the process's identity
+
+    def reused(self) -> bool:
+        """Whether the pid now names another process than the one we started. (A leader that
+        is gone leaves its group id to its group: no new group can take it while any member
+        lives, so the members are still ours to stop.)"""
+        now = start_time(self.pid)
+        return now is not None and self.started is not None and now != self.started
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -70,7 +89,7 @@ def spawn(name: str, argv: Sequence[str], log: Path, *, env: Mapping[str, str] |
             list(argv), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True,
             user=user, group=user)
-    return ProcessRecord(name, proc.pid, str(log), tuple(ports))
+    return ProcessRecord(name, proc.pid, str(log), tuple(ports), start_time(proc.pid))
 
 
 def alive(pid: int) -> bool:
@@ -100,8 +119,11 @@ def _group_alive(pgid: int) -> bool:
 
 def stop(record: ProcessRecord, timeout: float = 15.0,
          first_signal: signal.Signals = signal.SIGTERM) -> None:
-    """Signal the process group, wait, then SIGKILL what is left."""
+    """Signal the process group, wait, then SIGKILL what is left — only while the leader is
+    still the process we started (after a SIGKILLed run, its pid may be someone else's)."""
     pgid = record.pid  # start_new_session makes the leader's pid the group id
+    if record.reused():
+        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, first_signal)
     deadline = time.monotonic() + timeout
