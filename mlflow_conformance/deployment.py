@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .redact import Redactor, is_secret_key
+from .tls import TlsSettings
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ class Deployment:
     spark_conf: Mapping[str, str] = field(default_factory=dict)
     known_gaps: Mapping[str, str] = field(default_factory=dict)
     server_version: str | None = None  # known without asking (embedded stack)
+    # TLS of the tracking server and of S3, as MLflow and boto3 take it (see tls.py): paths
+    # and a flag, no secret (a client key stays in its file).
+    tracking_ca_bundle: str | None = None  # MLFLOW_TRACKING_SERVER_CERT_PATH
+    tracking_insecure_tls: bool = False  # MLFLOW_TRACKING_INSECURE_TLS
+    tracking_client_cert: str | None = None  # MLFLOW_TRACKING_CLIENT_CERT_PATH
+    s3_ca_bundle: str | None = None  # AWS_CA_BUNDLE
+
+    @property
+    def tracking_tls(self) -> TlsSettings:
+        return TlsSettings(self.tracking_ca_bundle, self.tracking_insecure_tls,
+                           self.tracking_client_cert)
 
     @property
     def identities(self) -> tuple[S3Identity, ...]:
@@ -95,4 +107,6 @@ class Deployment:
             "spark_conf": dict(self.spark_conf),
             "known_gaps": dict(self.known_gaps),
             "server_version": self.server_version,
+            "tls": {"tracking": self.tracking_tls.describe(),
+                    "s3": {"ca_bundle": self.s3_ca_bundle}},
         }

@@ -31,7 +31,11 @@ def remote_deployment(settings: Settings, environ: dict[str, str] | None = None)
         backend_db_uri=settings["backend-db-uri"],
         tracking_username=env.get("MLFLOW_TRACKING_USERNAME"),
         tracking_password=env.get("MLFLOW_TRACKING_PASSWORD"),
-        tracking_token=env.get("MLFLOW_TRACKING_TOKEN"), job_env=job_env)
+        tracking_token=env.get("MLFLOW_TRACKING_TOKEN"), job_env=job_env,
+        tracking_ca_bundle=settings.values.get("tracking-ca-bundle"),
+        tracking_insecure_tls=bool(settings.values.get("tracking-insecure-tls")),
+        tracking_client_cert=settings.values.get("tracking-client-cert"),
+        s3_ca_bundle=settings.values.get("s3-ca-bundle"))
 
 
 def cluster_preflight(settings: Settings, timeout: float = 5.0) -> str:

@@ -114,7 +114,7 @@ def test_credentials_are_sent_but_never_echoed(deployment):
 @pytest.mark.fault("NET-005", "host_rejected")
 def test_real_mlflow_rejects_an_unknown_host_header(deployment):
     # The real server of the stack, reached with a Host header it does not allow.
-    steps = run_connectivity(deployment, TIMEOUT, host_header="ilum-mlflow-tracking:5000")
+    steps = run_connectivity(deployment, TIMEOUT, host_header="mlflow.example.test:5000")
     assert codes(steps)["api"] == ("fail", "host_rejected")
     # MLflow still answers /health for that Host (only the API is guarded).
     assert codes(steps)["health"] == ("pass", "ok")

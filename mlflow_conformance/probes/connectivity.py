@@ -4,7 +4,12 @@ DNS → TCP → GET /health → GET /version → the REST API answering JSON. Pl
 http.client with a short timeout per step: the MLflow client would retry for minutes before
 saying anything. Inputs: tracking_uri, timeout, and optionally host_header (the Host the
 server must accept), username/password and token (never echoed; sent as the MLflow client
-sends them, see client_authorization), insecure_tls.
+sends them, see client_authorization), and TLS as the MLflow client takes it: ca_bundle
+(MLFLOW_TRACKING_SERVER_CERT_PATH), insecure_tls (MLFLOW_TRACKING_INSECURE_TLS), client_cert
+(MLFLOW_TRACKING_CLIENT_CERT_PATH, certificate and key in one PEM file).
+
+A TLS failure is classified here (tls_diagnosis) because this file ships alone into probe
+pods; mlflow_conformance/tls.py gives every other client the same codes through it.
 """
 
 from __future__ import annotations
@@ -85,6 +90,94 @@ def connect(host: str, port: int, timeout: float) -> Step:
                          "the tracking server pod is running", error=error, **evidence)
 
 
+# TLS failures → diagnosis codes, by what OpenSSL (through ssl, urllib3, requests or botocore)
+# says; first match wins, so a verification failure naming the host beats the generic one.
+TLS_PATTERNS = (
+    ("tls_hostname_mismatch", ("hostname mismatch", "ip address mismatch", "doesn't match",
+                               "does not match")),
+    ("tls_expired", ("certificate has expired", "certificate is not yet valid")),
+    ("tls_client_cert_required", ("certificate required", "certificate_required",
+                                  "peer did not return a certificate")),
+    ("tls_untrusted", ("self-signed certificate", "self signed certificate",
+                       "unable to get local issuer", "unable to verify the first certificate",
+                       "unable to get issuer", "certificate_verify_failed",
+                       "certificate verify failed")),
+    ("tls_handshake_failed", ("wrong_version_number", "wrong version number",
+                              "record layer failure", "unexpected eof", "eof occurred in",
+                              "http_request", "packet length too long", "alert", "handshake",
+                              "[ssl", "sslerror", "ssl:", "plain http request")),
+)
+TLS_CODES = tuple(code for code, _ in TLS_PATTERNS)
+# The 400 pages nginx (the usual ingress) answers instead of a TLS alert.
+NGINX_TLS_PAGES = (("plain http request was sent to https port", "tls_handshake_failed"),
+                   ("no required ssl certificate was sent", "tls_client_cert_required"),
+                   ("the ssl certificate error", "tls_client_cert_required"))
+# Where each client takes its TLS settings: named in the remedies.
+TLS_SETTINGS = {
+    "tracking": {"ca": "--tracking-ca-bundle PATH or MLFLOW_TRACKING_SERVER_CERT_PATH",
+                 "insecure": "--tracking-insecure-tls or MLFLOW_TRACKING_INSECURE_TLS=true",
+                 "cert": "--tracking-client-cert PATH or MLFLOW_TRACKING_CLIENT_CERT_PATH",
+                 "scheme": "the tracking URI"},
+    "s3": {"ca": "--s3-ca-bundle PATH or AWS_CA_BUNDLE", "insecure": "MLFLOW_S3_IGNORE_TLS=true",
+           "cert": "a client certificate (boto3 has no setting for one: terminate mTLS before S3)",
+           "scheme": "the S3 endpoint URL (MLFLOW_S3_ENDPOINT_URL)"},
+}
+
+
+def tls_remedy(code: str, service: str = "tracking") -> str:
+    named = TLS_SETTINGS[service]
+    return {
+        "tls_untrusted": f"the certificate is signed by a CA this client does not trust (a "
+                         f"private CA or self-signed): give its CA bundle with {named['ca']} "
+                         f"(jobs need the same), or skip verification with {named['insecure']}",
+        "tls_hostname_mismatch": f"the certificate does not name the host of {named['scheme']}:"
+                                 " use a host name the certificate lists (its SANs) or reissue "
+                                 "the certificate with this host",
+        "tls_expired": "the certificate is outside its validity period: renew it (cert-manager "
+                       "Certificate / the ingress's TLS Secret), or fix this machine's clock",
+        "tls_client_cert_required": f"the server demands a client certificate: give one with "
+                                    f"{named['cert']}",
+        "tls_handshake_failed": f"client and port do not speak the same protocol: use https:// "
+                                f"in {named['scheme']} for a TLS port, http:// for a plain one "
+                                "(or the port where the ingress terminates TLS)",
+    }[code]
+
+
+def tls_diagnosis(error: str) -> str | None:
+    """The TLS code of an error's text, or None when it is not a TLS failure."""
+    lowered = error.lower()
+    for code, needles in TLS_PATTERNS:
+        if any(needle in lowered for needle in needles):
+            return code
+    return None
+
+
+def tls_context(target: dict[str, Any]) -> ssl.SSLContext:
+    """The context the MLflow client's settings make: the CA bundle alone when given (as
+    requests' verify=PATH), no verification when insecure, the client certificate if any."""
+    context = ssl.create_default_context(cafile=target.get("ca_bundle") or None)
+    if target.get("insecure_tls"):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if target.get("client_cert"):
+        context.load_cert_chain(target["client_cert"])
+    return context
+
+
+def speaks_tls(host: str, port: int, timeout: float) -> bool:
+    """Whether the port completes a TLS handshake (nothing verified): told apart from a
+    plain HTTP port that dropped the connection."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock, \
+                context.wrap_socket(sock, server_hostname=host):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def client_authorization(tracking_uri: str, username: str | None = None,
                          password: str | None = None, token: str | None = None) -> str | None:
     """The Authorization header the MLflow client sends, so that `auth_required` means the
@@ -104,6 +197,12 @@ def client_authorization(tracking_uri: str, username: str | None = None,
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
+def _tls_settings(target: dict[str, Any]) -> dict[str, Any]:
+    """What the client was told (paths and a flag: evidence, never a key)."""
+    return {"ca_bundle": target.get("ca_bundle"), "insecure_tls": bool(target.get("insecure_tls")),
+            "client_cert": target.get("client_cert")}
+
+
 def request(target: dict[str, Any], method: str, path: str, body: bytes | None = None
             ) -> dict[str, Any]:
     """One HTTP exchange, no redirects followed, bounded by the timeout."""
@@ -111,10 +210,15 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     timeout = float(target["timeout"])
     if parsed.scheme == "https":
-        context = ssl.create_default_context()
-        if target.get("insecure_tls"):
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        try:
+            context = tls_context(target)
+        except (OSError, ValueError) as exc:  # an unreadable bundle or certificate file
+            return {"error": f"could not load the CA bundle or client certificate: "
+                             f"{type(exc).__name__}: {exc}", "tls": "tls_handshake_failed",
+                    "tls_remedy": "give PEM files: the CA bundle's certificates, the client "
+                                  "certificate followed by its unencrypted key",
+                    "seconds": 0.0, "request": f"{method} {path}",
+                    "tls_settings": _tls_settings(target)}
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
             parsed.hostname or "", port, timeout=timeout, context=context)
     else:
@@ -142,10 +246,24 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
             }
         except TimeoutError:
             answer = {"error": "timeout"}
+        except ssl.SSLError as exc:  # before OSError: SSLError is one
+            detail = getattr(exc, "verify_message", None)
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+            answer["tls"] = tls_diagnosis(f"{exc} {detail or ''}") or "tls_handshake_failed"
         except (OSError, http.client.HTTPException) as exc:
             answer = {"error": f"{type(exc).__name__}: {exc}"}
+            # A TLS port drops a plain HTTP request without a word: say so, not "refused".
+            if parsed.scheme == "http" and speaks_tls(parsed.hostname or "", port, timeout):
+                answer["tls"] = "tls_handshake_failed"
+                answer["error"] += " (the port completes a TLS handshake: it expects https://)"
         finally:
             conn.close()
+    if answer.get("status") == 400:  # nginx answers some TLS failures with a page
+        for needle, code in NGINX_TLS_PAGES:
+            if needle in answer["body"].lower():
+                answer["tls"] = code
+    if "tls" in answer and parsed.scheme == "https":
+        answer["tls_settings"] = _tls_settings(target)
     answer["seconds"] = timer.seconds
     answer["request"] = f"{method} {path}"
     return answer
@@ -153,13 +271,19 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
 
 def _evidence(answer: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {k: answer[k] for k in ("request", "status", "headers", "seconds",
-                                                   "error") if k in answer}
+                                                   "error", "tls_settings") if k in answer}
     if "body" in answer:
         kept["body_start"] = answer["body"][:200]
     return kept
 
 
 def _transport_failure(name: str, answer: dict[str, Any], timeout: float) -> Step | None:
+    if answer.get("tls"):
+        code = answer["tls"]
+        what = answer.get("error") or f"answered {answer.get('status')} {answer['body'][:80]!r}"
+        return probekit.step(name, "fail", code, f"{answer['request']}: TLS failed ({code}): "
+                             f"{what}", answer.get("tls_remedy") or tls_remedy(code),
+                             **_evidence(answer))
     if answer.get("error") == "timeout":
         return probekit.step(name, "fail", "timeout", f"{answer['request']} got no answer in "
                              f"{timeout} s (the port accepts connections but nothing responds)",
@@ -283,8 +407,9 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
             continue
         result = check()
         steps.append(result)
-        # Transport failures and timeouts block the rest; an HTTP answer does not.
-        if result["outcome"] == "fail" and (name in ("dns", "tcp") or result["code"] == "timeout"):
+        # Transport, TLS failures and timeouts block the rest; an HTTP answer does not.
+        if result["outcome"] == "fail" and (name in ("dns", "tcp") or result["code"] == "timeout"
+                                            or result["code"] in TLS_CODES):
             failed = result
     return {"probe": "connectivity", "tracking_uri": inputs["tracking_uri"], "steps": steps}
 

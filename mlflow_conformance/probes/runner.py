@@ -21,7 +21,8 @@ def connectivity_inputs(deployment: Deployment, timeout: float) -> dict[str, Any
     given = {"username": deployment.tracking_username,
              "password": deployment.tracking_password, "token": deployment.tracking_token}
     return {"tracking_uri": deployment.tracking_uri, "timeout": timeout,
-            **{key: value for key, value in given.items() if value}}
+            **{key: value for key, value in given.items() if value},
+            **deployment.tracking_tls.probe_inputs()}
 
 
 class ProbeError(RuntimeError):

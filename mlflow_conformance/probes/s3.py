@@ -8,7 +8,10 @@ Input: {"checks": [inputs, ...]}; output: {"checks": [result, ...]}. Inputs: end
 prefix (harness-owned, ends with "/"), plan (write|read|none),
 credentials ({"access_key", "secret_key"}, "anonymous", or "environment": whatever the
 process environment holds, as the MLflow client would use), shared_key (an object written
-beforehand, for the reads of identities that may not write), timeout, large_bytes.
+beforehand, for the reads of identities that may not write), timeout, large_bytes, ca_bundle
+(boto3's verify=: --s3-ca-bundle; unset, boto3 reads AWS_CA_BUNDLE, then REQUESTS_CA_BUNDLE).
+A TLS failure is recorded with its exception (SSLError) and, where the connectivity probe is
+importable beside this one, its TLS diagnosis code (``tls``).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ MULTIPART_THRESHOLD = 8 * 1024 * 1024  # boto3's default: 20 MB goes multipart
 # After these every later operation would fail the same way (or only wait out its timeout);
 # writes into a missing bucket must not even be tried: some servers create it on PutObject.
 BLOCKING = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
-            "NoCredentialsError")
+            "NoCredentialsError", "SSLError")
 NO_BUCKET = ("404", "NoSuchBucket")
 BUCKET_OPS = ("head_bucket", "list")
 
 
-def make_client(endpoint: str | None, credentials: Any, timeout: float) -> tuple[Any, str]:
+def make_client(endpoint: str | None, credentials: Any, timeout: float,
+                ca_bundle: str | None = None) -> tuple[Any, str]:
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -57,7 +61,7 @@ def make_client(endpoint: str | None, credentials: Any, timeout: float) -> tuple
         access_key = credentials["access_key"]
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     client = boto3.client("s3", endpoint_url=endpoint, region_name=region,
-                          config=Config(**settings), **keys)
+                          config=Config(**settings), verify=ca_bundle or None, **keys)
     return client, access_key
 
 
@@ -65,8 +69,27 @@ def _error(exc: BaseException) -> dict[str, Any]:
     response = getattr(exc, "response", None) or {}
     code = response.get("Error", {}).get("Code") or type(exc).__name__
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return {"ok": False, "error_code": str(code), "status": status, "exception":
-            type(exc).__name__, "error": str(exc).splitlines()[0][:300] if str(exc) else ""}
+    error = {"ok": False, "error_code": str(code), "status": status, "exception":
+             type(exc).__name__, "error": str(exc).splitlines()[0][:300] if str(exc) else ""}
+    if "SSL" in type(exc).__name__:
+        tls = _tls_code(str(exc))
+        if tls:
+            error["tls"] = tls
+    return error
+
+
+def _tls_code(text: str) -> str | None:
+    """The connectivity probe's TLS code, when that probe is importable (the package, or the
+    file beside this one in a pod); inside an executor task neither may be."""
+    import importlib
+
+    for name in ("mlflow_conformance.probes.connectivity", "connectivity"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return str(module.tls_diagnosis(text) or "tls_handshake_failed")
+    return None
 
 
 def run(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +104,8 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     # The failure every later operation would repeat (none yet).
     blocker: dict[str, Any] | None = None
     try:
-        client, access_key = make_client(endpoint, inputs["credentials"], timeout)
+        client, access_key = make_client(endpoint, inputs["credentials"], timeout,
+                                         inputs.get("ca_bundle"))
     except Exception as exc:  # noqa: BLE001 - boto3 refuses partial credentials up front
         client, access_key = None, os.environ.get("AWS_ACCESS_KEY_ID", "(none)")
         blocker = {**_error(exc), "blocked_by": "client"}
@@ -132,7 +156,8 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
         records.append(record)
         code = record.get("error_code")
         if not record["ok"] and (code in BLOCKING or (op in BUCKET_OPS and code in NO_BUCKET)):
-            blocker = {k: record[k] for k in ("ok", "error_code", "status", "exception", "error")}
+            blocker = {k: record[k] for k in ("ok", "error_code", "status", "exception", "error",
+                                              "tls") if k in record}
             blocker["blocked_by"] = op
     return {"access_key": access_key, "endpoint": endpoint, "bucket": bucket, "prefix": prefix,
             "plan": inputs["plan"], "credentials_from": _source(inputs["credentials"]),

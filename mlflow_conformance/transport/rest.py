@@ -2,7 +2,9 @@
 
 The canary reads back through it what it wrote through the MLflow client; cleanup and
 `sweep` use it because they must work without the client's environment (an interrupted
-run's controller never set one up) and must never wait in the client's retry loop.
+run's controller never set one up) and must never wait in the client's retry loop. TLS is
+the deployment's (tls.TlsSettings); a TLS failure raises requests.exceptions.SSLError, whose
+code tls.classify gives.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from ..deployment import Deployment
 from ..probes.connectivity import client_authorization
+from ..tls import TlsSettings
 
 API = "/api/2.0/mlflow"
 
@@ -42,11 +45,14 @@ class Rest:
     password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
     token: str | None = field(default=None, repr=False)
+    # verify=/cert= as the MLflow client computes them
+    tls: TlsSettings = field(default_factory=TlsSettings)
 
     @classmethod
     def for_deployment(cls, deployment: Deployment, timeout: float = 10.0) -> Rest:
         return cls(deployment.tracking_uri.rstrip("/"), deployment.tracking_username,
-                   deployment.tracking_password, timeout, deployment.tracking_token)
+                   deployment.tracking_password, timeout, deployment.tracking_token,
+                   deployment.tracking_tls)
 
     def raw(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
             params: dict[str, Any] | None = None) -> Any:
@@ -57,7 +63,8 @@ class Rest:
                                              self.token)
         headers = {"Authorization": authorization} if authorization else {}
         return requests.request(method, self.tracking_uri + endpoint, json=body, params=params,
-                                headers=headers, timeout=self.timeout, allow_redirects=False)
+                                headers=headers, timeout=self.timeout, allow_redirects=False,
+                                verify=self.tls.verify, cert=self.tls.cert)
 
     def call(self, method: str, endpoint: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None) -> dict[str, Any]:
