@@ -4,6 +4,9 @@
   stack up|down|status        keep the embedded reference stack running between runs
   render RESULTS [--out F]    rebuild report.html from a results.json (away from the cluster)
   diff OLD NEW                classify each requirement's change between two results.json
+                              (or diagnostics bundles)
+  analyze BUNDLE [--out DIR]  re-render a diagnostics bundle's report and print its verdict
+  redact BUNDLE [--out NEW]   redact a diagnostics bundle into a new file, never in place
   sweep                       find and remove what interrupted runs left behind
   netpol explain ...          NetworkPolicy reachability from manifest files, no cluster
   rbac [--profile smoke]      the minimal Role/RoleBinding for --cluster, as YAML
@@ -18,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from mlflow_conformance.bundle import commands as bundle_commands
 from mlflow_conformance.cleanup import sweep
 from mlflow_conformance.cluster import rbac
 from mlflow_conformance.netpol import command as netpol_command
@@ -81,7 +85,8 @@ def run_suites(pytest_args: Sequence[str]) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stack": _stack, "render": report_commands.render, "diff": report_commands.diff,
-    "sweep": sweep.run, "netpol": netpol_command.run, "rbac": rbac.run}
+    "sweep": sweep.run, "netpol": netpol_command.run, "rbac": rbac.run,
+    "analyze": bundle_commands.analyze, "redact": bundle_commands.redact}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--artifact-mode", choices=ARTIFACT_MODES, default=mode.default,
                        help=mode.help)
     report_commands.add_parsers(sub)
+    bundle_commands.add_parsers(sub)
     sweep.add_parser(sub)
     netpol_command.add_parser(sub)
     rbac.add_parser(sub)

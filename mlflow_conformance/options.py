@@ -421,6 +421,20 @@ OPTIONS: tuple[OptionSpec, ...] = (
                # the socket layer itself overflows.
                positive_float_at_most(3600, "an hour per network step at most"), 3.0,
                metavar="SECONDS"),
+    # TLS, as the MLflow client and boto3 read it (mlflow_conformance/tls.py applies it).
+    OptionSpec("tracking-ca-bundle", "CA bundle (PEM) that signs the tracking server's "
+               "certificate, for every client of the server (probe, REST, MLflow client).",
+               existing_file, metavar="PATH",
+               fallback_env=("MLFLOW_TRACKING_SERVER_CERT_PATH",)),
+    OptionSpec("tracking-insecure-tls", "Do not verify the tracking server's certificate "
+               "(MLflow's MLFLOW_TRACKING_INSECURE_TLS); wins over --tracking-ca-bundle.",
+               flag, False, True, fallback_env=("MLFLOW_TRACKING_INSECURE_TLS",)),
+    OptionSpec("tracking-client-cert", "Client certificate with its key (one PEM file) sent to "
+               "the tracking server (mutual TLS).", existing_file, metavar="PATH",
+               fallback_env=("MLFLOW_TRACKING_CLIENT_CERT_PATH",)),
+    OptionSpec("s3-ca-bundle", "CA bundle (PEM) that signs the S3 endpoint's certificate.",
+               existing_file, metavar="PATH",
+               fallback_env=("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE")),
     OptionSpec("fail-on", "What makes the exit code non-zero: must (a must requirement fails), "
                "should (any must or should fails), regression (only new failures against "
                "--baseline). pytest owns --strict, so `--fail-on should` is the strict mode.",
@@ -428,6 +442,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("baseline", "results.json of the last good run: each requirement is classified "
                "as new failure, still failing, not rechecked, fixed, unchanged, new requirement "
                "or removed.", existing_file, metavar="PATH"),
+    OptionSpec("collect", "Also write a diagnostics bundle, bundle.tar.gz, into the report "
+               "folder: the reports, the environment, the server's version, the harness's and "
+               "the embedded stack's logs (tailed), every file redacted, with a manifest.",
+               flag, False, True),
     OptionSpec("report-dir", "Where results.json, report.html and junit.xml are written "
                "(default reports/<timestamp>/).", writable_dir, metavar="DIR"),
 )

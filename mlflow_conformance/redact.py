@@ -1,15 +1,19 @@
 """The one redaction point: everything written anywhere passes through a Redactor.
 
 Rules: known secret values (registered by the target that holds them), values under
-secret-looking keys, and passwords embedded in URIs. Each replacement is counted per rule,
-so a bundle can carry an audit of what was removed without carrying what it was.
+secret-looking keys, and passwords embedded in URIs. Free text that is a whole file (a
+server's log, a page) also gets the pattern rules of :meth:`Redactor.document`: values after
+secret-looking names (``password=``, ``secret_key: ``), bearer and basic credentials, PEM
+private keys; they need no known secret, so they also serve a bundle made by another run.
+Each replacement is counted per rule, so a bundle can carry an audit of what was removed
+without carrying what it was; text that is already masked is not counted again.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +25,32 @@ _SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|credentia
                          r"|(^|[-_.])key$)", re.IGNORECASE)
 # Public halves of credentials are evidence a support engineer needs (which identity?).
 _PUBLIC_KEYS = re.compile(r"(access[-_.]?key([-_.]?id)?$|^identity$|key_id$)", re.IGNORECASE)
-_URI_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?P<at>@)",
-                           re.IGNORECASE)
+# Each name-like pattern starts only where a name can start (the look-behind): without it, a
+# long run of letters (a log line of base64) is rescanned from every position, quadratic.
+_URI_PASSWORD = re.compile(r"(?P<head>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^/\s:@]+:)"
+                           r"(?P<pw>[^@\s/]+)(?P<at>@)", re.IGNORECASE)
+
+
+# A name that says secret outright is never the public half (AWS_SECRET_ACCESS_KEY ends like
+# an access key id but is the secret).
+_OUTRIGHT_SECRET = re.compile(r"secret|password|passwd|token", re.IGNORECASE)
+# Free-text rules (Redactor.document), in this order: a credential after its scheme first,
+# so that "Authorization: Bearer x" loses x rather than only the word Bearer.
+# A key block cut off by a log's tail (no END) is masked to the end of the text.
+_PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE "
+                                r"KEY-----|\Z)", re.DOTALL)
+_SCHEME_CREDENTIAL = re.compile(r"(?P<head>\b(?:Bearer|Basic|Token)\s+)(?P<value>[A-Za-z0-9._~+/=-]"
+                                r"{8,})", re.IGNORECASE)
+_SCHEMES = frozenset({"bearer", "basic", "token"})  # "Authorization: Bearer [REDACTED]" keeps it
+# name=value, name: value, "name": "value", name="value" (the name decides: is_secret_key).
+_NAMED_VALUE = re.compile(r"(?P<name>(?<![\w.-])[A-Za-z_][\w.-]*)"
+                          r"(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s\"'&,;<>]+)")
 
 
 def is_secret_key(key: str) -> bool:
     """A key whose value is a secret (the public half of a credential is not)."""
-    return bool(_SECRET_KEY.search(key)) and not _PUBLIC_KEYS.search(key)
+    return bool(_SECRET_KEY.search(key)) and (not _PUBLIC_KEYS.search(key)
+                                              or bool(_OUTRIGHT_SECRET.search(key)))
 
 
 class Redactor:
@@ -46,21 +69,53 @@ class Redactor:
             if secret in value:
                 self.audit["known-secret"] += value.count(secret)
                 value = value.replace(secret, MASK)
-        value, count = _URI_PASSWORD.subn(lambda m: m["head"] + MASK + m["at"], value)
-        self.audit["uri-password"] += count
-        return value
+        return self._sub(_URI_PASSWORD, "uri-password", "pw", value)
 
-    def scrub(self, value: Any, key: str = "") -> Any:
-        """A redacted deep copy of JSON-like data."""
+    def _sub(self, pattern: re.Pattern[str], rule: str, group: str, value: str,
+             applies: Callable[[re.Match[str]], bool] = lambda _m: True) -> str:
+        """``pattern``'s ``group`` masked wherever ``applies``, counted under ``rule``."""
+
+        def mask(match: re.Match[str]) -> str:
+            if match[group] == MASK or not applies(match):
+                return match[0]
+            self.audit[rule] += 1
+            start, end = match.start(group) - match.start(), match.end(group) - match.start()
+            return match[0][:start] + MASK + match[0][end:]
+
+        return pattern.sub(mask, value)
+
+    def document(self, value: str) -> str:
+        """A whole text file redacted: :meth:`text`, then the free-text pattern rules."""
+        value = self.text(value)
+        count = len(_PRIVATE_KEY_BLOCK.findall(value))
+        if count:
+            self.audit["private-key"] += count
+            value = _PRIVATE_KEY_BLOCK.sub(MASK, value)
+        value = self._sub(_SCHEME_CREDENTIAL, "scheme-credential", "value", value)
+        return self._sub(_NAMED_VALUE, "named-secret", "value", value,
+                         lambda m: is_secret_key(m["name"]) and not m["value"].startswith(MASK)
+                         and m["value"].lower() not in _SCHEMES)
+
+    def counted(self, redact: Callable[[], Any]) -> tuple[Any, dict[str, int]]:
+        """``redact()``'s result and the replacements it made, per rule."""
+        before = Counter(self.audit)
+        done = redact()
+        return done, dict(self.audit - before)
+
+    def scrub(self, value: Any, key: str = "", strings: Callable[[str], str] | None = None
+              ) -> Any:
+        """A redacted deep copy of JSON-like data; each string goes through ``strings``
+        (default :meth:`text`; :meth:`document` for a whole JSON file)."""
         if isinstance(value, dict):
-            return {k: self.scrub(v, str(k)) for k, v in value.items()}
+            return {k: self.scrub(v, str(k), strings) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [self.scrub(v, key) for v in value]
+            return [self.scrub(v, key, strings) for v in value]
         if isinstance(value, str):
             if key and value and is_secret_key(key):
-                self.audit["secret-key"] += 1
+                if value != MASK:
+                    self.audit["secret-key"] += 1
                 return MASK
-            return self.text(value)
+            return (strings or self.text)(value)
         return value
 
     def finding(self, finding: Finding) -> Finding:

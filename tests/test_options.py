@@ -75,8 +75,16 @@ DOCUMENTED_ENV = {
     "udf-min-rows-per-second": ("MLFLOW_CONFORMANCE_UDF_MIN_ROWS_PER_SECOND",),
     "profile": ("MLFLOW_CONFORMANCE_PROFILE",),
     "probe-timeout": ("MLFLOW_CONFORMANCE_PROBE_TIMEOUT",),
+    "tracking-ca-bundle": ("MLFLOW_CONFORMANCE_TRACKING_CA_BUNDLE",
+                           "MLFLOW_TRACKING_SERVER_CERT_PATH"),
+    "tracking-insecure-tls": ("MLFLOW_CONFORMANCE_TRACKING_INSECURE_TLS",
+                              "MLFLOW_TRACKING_INSECURE_TLS"),
+    "tracking-client-cert": ("MLFLOW_CONFORMANCE_TRACKING_CLIENT_CERT",
+                             "MLFLOW_TRACKING_CLIENT_CERT_PATH"),
+    "s3-ca-bundle": ("MLFLOW_CONFORMANCE_S3_CA_BUNDLE", "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE"),
     "fail-on": ("MLFLOW_CONFORMANCE_FAIL_ON",),
     "baseline": ("MLFLOW_CONFORMANCE_BASELINE",),
+    "collect": ("MLFLOW_CONFORMANCE_COLLECT",),
     "report-dir": ("MLFLOW_CONFORMANCE_REPORT_DIR",),
 }
 

@@ -51,7 +51,7 @@ def test_render_refuses_a_file_that_does_not_match_the_schema(tmp_path, capsys):
 def test_the_commands_and_exit_codes_are_in_the_help():
     done = subprocess.run([sys.executable, "-m", "mlflow_conformance", "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=True)
-    assert "{run,stack,render,diff,sweep,netpol}" in done.stdout
+    assert "{run,stack,render,diff,redact,analyze,sweep,netpol,rbac}" in done.stdout
     for code, meaning in gate.EXIT_CODES.items():
         assert f"  {code}  {meaning}" in done.stdout
 

@@ -78,10 +78,15 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], source: str = "") ->
 
 
 def read_json(path: str | Path, error: type[Exception]) -> Any:
-    """A results file's JSON; ``error`` (one line, no traceback) when it cannot be read."""
+    """A results file's JSON, or a diagnostics bundle's results.json; ``error`` (one line, no
+    traceback) when it cannot be read."""
+    from ..bundle import archive  # deferred: reading a plain results.json needs no tarfile
+
     try:
+        if archive.is_bundle(path):
+            return json.loads(archive.results_text(path))
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, archive.BundleError) as exc:
         raise error(f"{path}: cannot read results JSON: {exc}") from None
 
 

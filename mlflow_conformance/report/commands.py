@@ -1,7 +1,8 @@
 """The report commands of ``python -m mlflow_conformance``: render and diff.
 
-Both work on results.json files alone, so a report can be re-analysed away from the
-cluster (a support engineer with an attachment, a CI job comparing two runs).
+Both work on results.json files alone (or the one inside a diagnostics bundle), so a report
+can be re-analysed away from the cluster (a support engineer with an attachment, a CI job
+comparing two runs).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from .results import RunResults
 EXIT_CODES_HELP = "exit codes of a conformance run (pytest):\n" + "".join(
     f"  {code}  {meaning}\n" for code, meaning in sorted(gate.EXIT_CODES.items())) + (
     "`diff` exits 7 when NEW has new failures against OLD, 0 otherwise; `render` and `diff` "
-    "exit 4 on an unreadable or invalid results file.")
+    "exit 4 on an unreadable or invalid results file (a results.json or a diagnostics bundle), "
+    "`analyze` and `redact` on a bundle they cannot read; `redact` also when --out is its "
+    "input.")
 
 
 class ResultsFileError(ValueError):
@@ -35,8 +38,10 @@ def add_parsers(sub: Any) -> None:
                             help="show the changes since this earlier results.json at the top")
     diff_cmd = sub.add_parser("diff", help="classify each requirement's change from OLD to NEW "
                               "(new failure, still failing, fixed, ...)")
-    diff_cmd.add_argument("old", metavar="OLD", help="the baseline results.json")
-    diff_cmd.add_argument("new", metavar="NEW", help="the results.json to judge")
+    diff_cmd.add_argument("old", metavar="OLD",
+                          help="the baseline results.json (or a diagnostics bundle)")
+    diff_cmd.add_argument("new", metavar="NEW",
+                          help="the results.json to judge (or a diagnostics bundle)")
     diff_cmd.add_argument("--json", action="store_true", help="print the classification as JSON")
 
 

@@ -45,12 +45,19 @@ def render_html(results: RunResults) -> str:
     toc = "".join(f'<a href="#{anchor}">{esc(label)}</a>' for anchor, label in TOC
                   if shown.get(anchor, True))
     title = f"{results.verdict} · MLflow conformance · {results.run_id}"
+    bundle = ""
+    if results.bundle:
+        name = esc(results.bundle)
+        bundle = (f'<p class="bundle">Diagnostics bundle: <a id="bundle" href="{name}">{name}</a>'
+                  " (these reports, the logs and the environment, redacted; re-analyse it "
+                  "with <code>python -m mlflow_conformance analyze "
+                  f"{name}</code>)</p>")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(_csp())}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'{banner(results)}<main><nav class="toc">{toc}</nav>{"".join(sections)}'
+        f'{banner(results)}<main><nav class="toc">{toc}</nav>{bundle}{"".join(sections)}'
         f"<footer>Rendered by mlflow-conformance {esc(__version__)} from the "
         f"results model (results.json schema {esc(results.schema_version)}). Re-render with "
         "<code>python -m mlflow_conformance render results.json</code>.</footer></main>"

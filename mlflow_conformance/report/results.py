@@ -154,6 +154,7 @@ class RunResults:
     schema_version: str = SCHEMA_VERSION
     baseline: dict[str, Any] | None = None  # report.baseline.compare(): change per requirement
     gate: dict[str, Any] | None = None  # {"fail_on", "exit_code", "meaning"} once decided
+    bundle: str | None = None  # the diagnostics bundle beside results.json (--collect)
 
     @property
     def verdict(self) -> str:
@@ -190,6 +191,7 @@ class RunResults:
             "diagnoses": self.diagnoses,
             "baseline": self.baseline,
             "gate": self.gate,
+            "bundle": self.bundle,
         }
 
     @classmethod
@@ -201,4 +203,4 @@ class RunResults:
             requirements=[RequirementResult.from_dict(r) for r in data["requirements"]],
             environment=data["environment"], diagnoses=data["diagnoses"],
             fail_on=data.get("fail_on", "must"), schema_version=data["schema_version"],
-            baseline=data.get("baseline"), gate=data.get("gate"))
+            baseline=data.get("baseline"), gate=data.get("gate"), bundle=data.get("bundle"))
