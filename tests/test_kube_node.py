@@ -828,3 +828,30 @@ def test_stop_still_kills_the_pods_when_the_api_server_is_gone(tmp_path: Path) -
     node.stop()
     assert not _alive(pid)
     assert not (tmp_path / "node" / "pods").exists()
+
+
+def test_an_empty_dir_over_the_images_folder_does_not_hide_the_image(tmp_path: Path) -> None:
+    """An image's files are never shadowed by a pod's volume: with the "image" (a runtime
+    folder, here under /tmp like a checkout's venv in CI) below a pod's emptyDir at /tmp, the
+    container still runs the image's command."""
+    from tests.cluster_double import running_cluster
+
+    image = tmp_path / "image-bin"
+    image.mkdir()
+    hello = image / "hello-from-the-image"
+    hello.write_text("#!/bin/sh\necho hello from the image\n")
+    hello.chmod(0o755)
+    images = {"example/tmp-image:1": Runtime(path_dirs=(image,))}
+    with running_cluster(tmp_path / "cluster", images=images) as running:
+        running.api.seed({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "t"}})
+        core = running.client()
+        core.create_namespaced_pod("t", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"restartPolicy": "Never", "volumes": [{"name": "tmp", "emptyDir": {}}],
+                     "containers": [{"name": "c", "image": "example/tmp-image:1",
+                                     "command": ["hello-from-the-image"],
+                                     "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}]}})
+        pod = wait_for(lambda: (p := core.read_namespaced_pod("p", "t")).status.phase in (
+            "Succeeded", "Failed") and p, 20.0, "pod p finished")
+        assert pod.status.phase == "Succeeded", core.read_namespaced_pod_log("p", "t")
+        assert core.read_namespaced_pod_log("p", "t").strip() == "hello from the image"

@@ -474,7 +474,16 @@ class PodWorker:
                 "workdir": str(workdir), "mounts": list(mounts.values()), "dirs": dirs,
                 "read_only_root": all((c.spec.get("securityContext") or {}).get(
                     "readOnlyRootFilesystem") for c in self.containers),
-                "open_up": self._closed_folders()}
+                "open_up": self._closed_folders(), "image": self._image_paths()}
+
+    def _image_paths(self) -> list[str]:
+        """Where the containers' images live on this machine (the runtimes' folders and the
+        venv they belong to): a pod's own mount (an emptyDir at /tmp, with the venv in
+        /tmp) must not hide them, as a volume never hides a real image's files."""
+        runtimes = [resolve_image(self.ctx.images, c.spec.get("image", ""))
+                    for c in self.containers]
+        folders = {Path(sys.prefix)} | {f for r in filter(None, runtimes) for f in r.path_dirs}
+        return sorted(str(f) for f in folders if f.is_dir())
 
     def _closed_folders(self) -> list[str]:
         """Folders on the way to the images' files that a non-root user may not pass (the

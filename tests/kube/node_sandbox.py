@@ -146,6 +146,7 @@ def main(plan_file: str) -> None:
     mounts = sorted(plan["mounts"], key=lambda m: m["target"].count("/"))
     # Every source opened first: an earlier mount (an emptyDir at /tmp) may hide its path.
     sources = [(os.open(m["source"], os.O_PATH), os.path.isdir(m["source"])) for m in mounts]
+    images = [(path, os.open(path, os.O_PATH)) for path in plan.get("image", [])]
     for mount, (source, is_dir) in zip(mounts, sources, strict=True):
         shadows.ensure(mount["target"], is_dir)
         _mount(f"/proc/self/fd/{source}", mount["target"], None, MS_BIND | MS_REC)
@@ -153,6 +154,13 @@ def main(plan_file: str) -> None:
             _mount(None, mount["target"], None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     for directory in plan["dirs"]:
         shadows.ensure(directory, True)
+    # The image's files stay where they are, whatever the pod mounted above them.
+    targets = [m["target"].rstrip("/") + "/" for m in mounts]
+    for path, image in images:
+        if any((path + "/").startswith(t) for t in targets):
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{image}", path, None, MS_BIND | MS_REC)
+            shadows.made.append(path)  # read-only with a read-only root
     if plan["read_only_root"]:
         _read_only_root([f"/proc/self/fd/{workdir}", *shadows.made])
     os.fchdir(workdir)   # the containers' default working directory (nsenter --wd)
