@@ -103,4 +103,5 @@ def test_killed_run_leaves_entities_that_sweep_removes(deployment, tmp_path, mon
                                "--run-id", run_id, "--json"])
     assert sweep.run(again) == 0
     assert json.loads(capsys.readouterr().out) == {"dry_run": False, "found": 0, "removed": [],
-                                                   "failed": [], "notes": []}
+                                                   "failed": [], "notes": [],
+                                                   "orphaned_stacks": []}
