@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -35,9 +36,10 @@ ROOT = Path(__file__).parent.parent
 
 # What an older harness's bundle might hold: each found only by a pattern rule (the command
 # knows no secret of the run that made the bundle).
+# Made per run: a fixed value shaped like a real key would look like a leaked credential.
 PLANTED = {
-    "aws": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYplantedKEY",
-    "bearer": "eyJplantedBearerToken0123456789",
+    "aws": f"planted{secrets.token_hex(16)}",
+    "bearer": f"planted{secrets.token_hex(12)}",
     "uri": "pgPlantedPassw0rd",
     "json": "jsonPlantedSecret99",
     "pem": "MIIEplantedPrivateKeyBody",
