@@ -66,9 +66,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def ingress(deployment: Deployment, pki: Pki) -> Iterator[Ingress]:
     upstream = port_of(deployment.tracking_uri)
     ca = pki.ca
-    certs = {"good": ca.issue_with("good"),
-             "wrong-name": ca.issue_with("wrong-name", ("mlflow.other.example",)),
-             "expired": ca.issue_with("expired", days_from=-3, days_to=-1),
+    certs = {"good": ca.issue("good"),
+             "wrong-name": ca.issue("wrong-name", ("mlflow.other.example",)),
+             "expired": ca.issue("expired", days_from=-3, days_to=-1),
              "self-signed": ca.self_signed()}
     with tls_proxy(upstream, certs["good"]) as good, \
             tls_proxy(upstream, certs["wrong-name"]) as wrong, \
@@ -303,7 +303,7 @@ def test_the_s3_bundle_falls_back_to_aws_then_requests_variables(tmp_path):
 @pytest.fixture(scope="module")
 def s3_ingress(deployment: Deployment, pki: Pki) -> Iterator[str]:
     assert deployment.s3_endpoint
-    with tls_proxy(port_of(deployment.s3_endpoint), pki.ca.issue_with("s3"),
+    with tls_proxy(port_of(deployment.s3_endpoint), pki.ca.issue("s3"),
                    rewrite_host=False) as proxy:
         yield proxy.url
 

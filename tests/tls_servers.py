@@ -5,7 +5,6 @@ a private CA" in front of a real server of the embedded stack."""
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import os
 import re
 import select
@@ -18,64 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.kube.pki import CertificateAuthority, ServingCert
-
-HOSTS = ("127.0.0.1", "localhost")
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _alt_names(hosts: tuple[str, ...]) -> x509.SubjectAlternativeName:
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
-    return x509.SubjectAlternativeName(names)
-
-
-def _write(folder: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
-           ) -> ServingCert:
-    cert_file, key_file = folder / f"{name}.crt", folder / f"{name}.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.touch(mode=0o600)
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return ServingCert(cert_file, key_file, folder / "ca.crt")
+from tests.kube.pki import HOSTS, CertificateAuthority, ServingCert, alt_names, name_of, write_pair
 
 
 class PrivateCA(CertificateAuthority):
-    """pki's CA, plus certificates with a chosen validity, client certificates and a
-    self-signed one (which no CA vouches for)."""
-
-    def issue_with(self, name: str, hosts: tuple[str, ...] = HOSTS, *, days_from: float = -1,
-                   days_to: float = 1, client: bool = False) -> ServingCert:
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
-        cert = (
-            x509.CertificateBuilder().subject_name(_name(name))
-            .issuer_name(self._cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now + datetime.timedelta(days=days_from))
-            .not_valid_after(now + datetime.timedelta(days=days_to))
-            .add_extension(_alt_names(hosts), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-            .sign(self._key, hashes.SHA256()))
-        return _write(self.folder, name, cert, key)
+    """pki's CA, plus a client certificate in one PEM file and a self-signed certificate
+    (which no CA vouches for)."""
 
     def client_pem(self, name: str = "client") -> Path:
         """A client certificate and its key in one PEM file, as MLFLOW_TRACKING_CLIENT_CERT_PATH
         (requests' cert=PATH) takes it."""
-        issued = self.issue_with(name, (name,), client=True)
+        issued = self.issue(name, (name,), client=True)
         combined = self.folder / f"{name}-with-key.pem"
         combined.touch(mode=0o600)
         combined.write_bytes(issued.cert_file.read_bytes() + issued.key_file.read_bytes())
@@ -85,13 +40,13 @@ class PrivateCA(CertificateAuthority):
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(_name(name))
+            x509.CertificateBuilder().subject_name(name_of(name)).issuer_name(name_of(name))
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(_alt_names(HOSTS), critical=False)
+            .add_extension(alt_names(HOSTS), critical=False)
             .sign(key, hashes.SHA256()))
-        return _write(self.folder, name, cert, key)
+        return write_pair(self.folder, name, cert, key)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ class ServingCert:
     ca_file: Path
 
 
-def _name(common_name: str) -> x509.Name:
+HOSTS = ("127.0.0.1", "localhost")
+
+
+def name_of(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
@@ -32,7 +35,7 @@ class CertificateAuthority:
         self._key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         self._cert = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(_name(name))
+            x509.CertificateBuilder().subject_name(name_of(name)).issuer_name(name_of(name))
             .public_key(self._key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
@@ -49,29 +52,43 @@ class CertificateAuthority:
     def ca_pem(self) -> bytes:
         return self._cert.public_bytes(serialization.Encoding.PEM)
 
-    def issue(self, name: str, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> ServingCert:
-        """A serving certificate for `hosts` (IP addresses or DNS names), files 0600."""
+    def issue(self, name: str, hosts: tuple[str, ...] = HOSTS, *, days_from: float = -1,
+              days_to: float = 1, client: bool = False) -> ServingCert:
+        """A certificate for `hosts` (IP addresses or DNS names), valid from `days_from` to
+        `days_to` days from now (negative: in the past, for an expired one), for a server
+        or (`client`) a client; its key file 0600."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
-        alt_names: list[x509.GeneralName] = []
-        for host in hosts:
-            try:
-                alt_names.append(x509.IPAddress(ipaddress.ip_address(host)))
-            except ValueError:
-                alt_names.append(x509.DNSName(host))
+        usage = (x509.ExtendedKeyUsageOID.CLIENT_AUTH if client
+                 else x509.ExtendedKeyUsageOID.SERVER_AUTH)
         cert = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(self._cert.subject)
+            x509.CertificateBuilder().subject_name(name_of(name)).issuer_name(self._cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
+            .not_valid_before(now + datetime.timedelta(days=days_from))
+            .not_valid_after(now + datetime.timedelta(days=days_to))
+            .add_extension(alt_names(hosts), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
             .sign(self._key, hashes.SHA256()))
-        cert_file, key_file = self.folder / f"{name}.crt", self.folder / f"{name}.key"
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-        return ServingCert(cert_file, key_file, self.ca_file)
+        return write_pair(self.folder, name, cert, key)
+
+
+def alt_names(hosts: tuple[str, ...]) -> x509.SubjectAlternativeName:
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return x509.SubjectAlternativeName(names)
+
+
+def write_pair(folder: Path, name: str, cert: x509.Certificate,
+               key: ec.EllipticCurvePrivateKey) -> ServingCert:
+    """The certificate and its key (created 0600 before the key is written) in `folder`."""
+    cert_file, key_file = folder / f"{name}.crt", folder / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return ServingCert(cert_file, key_file, folder / "ca.crt")
