@@ -27,15 +27,25 @@ def _denied(found: Discovered, resource: str, what: str) -> Finding | None:
     return None
 
 
-def judge_deployment(found: Discovered) -> Finding:
-    denied = _denied(found, "deployments", "MLflow Deployment")
-    if denied:
+def _unread(found: Discovered, resource: str, what: str, obj: object, code: str,
+            remedy: str) -> Finding | None:
+    """The finding when the object could not be read (a harness error) or does not exist
+    (the platform's failure); None when it is there to judge."""
+    denied = _denied(found, resource, what)
+    if denied or obj is not None:
         return denied
-    if found.deployment is None:
-        return Finding(Outcome.FAIL, "deployment_missing", f"no MLflow Deployment in namespace "
-                       f"{found.namespace}", {"namespace": found.namespace},
-                       "enable MLflow in the platform (helm upgrade --set mlflow.enabled=true "
-                       "--reuse-values ilum ilum/ilum) or name it with --mlflow-deployment")
+    return Finding(Outcome.FAIL, code, f"no {what} in namespace {found.namespace}",
+                   {"namespace": found.namespace}, remedy)
+
+
+def judge_deployment(found: Discovered) -> Finding:
+    absent = _unread(found, "deployments", "MLflow Deployment", found.deployment,
+                     "deployment_missing", "enable MLflow in the platform (helm upgrade --set "
+                     "mlflow.enabled=true --reuse-values ilum ilum/ilum) or name it with "
+                     "--mlflow-deployment")
+    if absent is not None:
+        return absent
+    assert found.deployment is not None  # _unread answers None only for an object that was read
     meta, status = found.deployment.get("metadata", {}), found.deployment.get("status") or {}
     wanted = (found.deployment.get("spec") or {}).get("replicas", 1)
     container = server_container(found.deployment) or {}
@@ -63,14 +73,12 @@ def judge_deployment(found: Discovered) -> Finding:
 
 
 def judge_service(found: Discovered) -> Finding:
-    denied = _denied(found, "services", "tracking Service")
-    if denied:
-        return denied
-    if found.service is None:
-        return Finding(Outcome.FAIL, "service_missing", f"no tracking Service in namespace "
-                       f"{found.namespace}", {"namespace": found.namespace},
-                       "the platform's chart creates ilum-mlflow-tracking; re-run the Helm "
-                       "upgrade or name it with --mlflow-service")
+    absent = _unread(found, "services", "tracking Service", found.service, "service_missing",
+                     "the platform's chart creates ilum-mlflow-tracking; re-run the Helm "
+                     "upgrade or name it with --mlflow-service")
+    if absent is not None:
+        return absent
+    assert found.service is not None  # _unread answers None only for an object that was read
     spec = found.service.get("spec") or {}
     name = found.service["metadata"]["name"]
     ports = [p.get("port") for p in spec.get("ports") or []]
