@@ -48,14 +48,6 @@ def base_url(where: Mapping[str, Any], given: str | None) -> str:
     return f"{where['scheme']}://{where['host']}{where['path'].rstrip('/')}"
 
 
-def _transport(answer: Mapping[str, Any]) -> str | None:
-    if "status" in answer:
-        return None
-    if answer.get("tls"):
-        return str(answer["tls"])
-    return "timeout" if answer.get("error") == "timeout" else "connection_refused"
-
-
 def observe(url: str, host: str | None, timeout: float, username: str | None = None,
             password: str | None = None, token: str | None = None) -> dict[str, Any]:
     """One API request without credentials and, when the user gave some, one with them."""
@@ -91,7 +83,7 @@ def judge_ingress(where: Mapping[str, Any] | None, observed: Mapping[str, Any] |
     anonymous = observed["anonymous"]
     evidence: dict[str, Any] = {**where, "url": observed["url"],
                                 "anonymous": _brief(anonymous)}
-    failed = _transport(anonymous)
+    failed = connectivity.transport_code(dict(anonymous))
     if failed:
         return Finding(Outcome.FAIL, failed, f"the Ingress at {observed['url']} did not answer "
                        f"({anonymous.get('error')})", evidence,
@@ -119,7 +111,7 @@ def judge_ingress(where: Mapping[str, Any] | None, observed: Mapping[str, Any] |
     if _json(given):
         return Finding(Outcome.PASS, "ok", f"{refusal}; with the credentials given the API "
                        "answered JSON", evidence)
-    failed = _transport(given)
+    failed = connectivity.transport_code(dict(given))
     return Finding(Outcome.FAIL, failed or "auth_required", f"{refusal}; with the credentials "
                    f"given it answered {given.get('status', given.get('error'))}, not the API",
                    evidence, f"check the credentials ({CREDENTIALS}) the platform's gateway "

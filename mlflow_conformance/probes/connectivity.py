@@ -277,19 +277,29 @@ def _evidence(answer: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _transport_failure(name: str, answer: dict[str, Any], timeout: float) -> Step | None:
+def transport_code(answer: dict[str, Any]) -> str | None:
+    """How an exchange failed below HTTP (a TLS code, timeout, connection_refused), or None
+    when it got an answer: the one reading of request()'s result, for every caller."""
     if answer.get("tls"):
-        code = answer["tls"]
+        return str(answer["tls"])
+    if "error" in answer:
+        return "timeout" if answer["error"] == "timeout" else "connection_refused"
+    return None
+
+
+def _transport_failure(name: str, answer: dict[str, Any], timeout: float) -> Step | None:
+    code = transport_code(answer)
+    if code in TLS_CODES:
         what = answer.get("error") or f"answered {answer.get('status')} {answer['body'][:80]!r}"
         return probekit.step(name, "fail", code, f"{answer['request']}: TLS failed ({code}): "
                              f"{what}", answer.get("tls_remedy") or tls_remedy(code),
                              **_evidence(answer))
-    if answer.get("error") == "timeout":
+    if code == "timeout":
         return probekit.step(name, "fail", "timeout", f"{answer['request']} got no answer in "
                              f"{timeout} s (the port accepts connections but nothing responds)",
                              "the server is hung or overloaded: check the tracking server pod's "
                              "logs, CPU and database connections", **_evidence(answer))
-    if "error" in answer:
+    if code == "connection_refused":
         return probekit.step(name, "fail", "connection_refused",
                              f"{answer['request']} failed: {answer['error']}",
                              "the connection was dropped: check the server and any proxy in "

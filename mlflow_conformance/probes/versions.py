@@ -27,10 +27,8 @@ def observe(target: dict[str, Any], method: str, path: str,
                                   None if body is None else json.dumps(body).encode())
     if "status" in answer:
         return {"status": answer["status"], "body_start": answer["body"][:300].strip()}
-    error = str(answer.get("error", ""))
-    return {"error": answer.get("tls") or ("timeout" if error == "timeout"
-                                            else "connection_refused"),
-            "detail": error[:300]}
+    return {"error": connectivity.transport_code(answer),
+            "detail": str(answer.get("error", ""))[:300]}
 
 
 def run(inputs: dict[str, Any]) -> dict[str, Any]:
