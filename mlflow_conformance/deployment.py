@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
-from urllib.parse import urlparse
 
-from .redact import Redactor, is_secret_key
+from .redact import Redactor, basic_credentials, is_secret_key, uri_credentials
 from .tls import TlsSettings
 
 
@@ -71,8 +70,9 @@ class Deployment:
     def secrets(self) -> list[str]:
         """Every value that must never be written anywhere."""
         values = [i.secret_key for i in self.identities]
-        values += [self.backend_db_uri or "", self.tracking_password or "",
-                   self.tracking_token or "", urlparse(self.tracking_uri).password or ""]
+        values += [self.backend_db_uri or "", self.tracking_token or "",
+                   *basic_credentials(self.tracking_username, self.tracking_password),
+                   *uri_credentials(self.tracking_uri), *uri_credentials(self.backend_db_uri)]
         for mapping in (self.job_env, self.spark_conf):
             values += [v for k, v in mapping.items() if is_secret_key(k)]
         return [v for v in values if v]

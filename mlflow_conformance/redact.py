@@ -11,11 +11,13 @@ without carrying what it was; text that is already masked is not counted again.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -45,6 +47,24 @@ _SCHEMES = frozenset({"bearer", "basic", "token"})  # "Authorization: Bearer [RE
 # name=value, name: value, "name": "value", name="value" (the name decides: is_secret_key).
 _NAMED_VALUE = re.compile(r"(?P<name>(?<![\w.-])[A-Za-z_][\w.-]*)"
                           r"(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s\"'&,;<>]+)")
+
+
+def basic_credentials(username: str | None, password: str | None) -> list[str]:
+    """A password and the HTTP Basic credential made of it (what an Authorization header or a
+    server echoing one shows): both are secrets."""
+    if not password:
+        return []
+    return [password, base64.b64encode(f"{username or ''}:{password}".encode()).decode()]
+
+
+def uri_credentials(uri: str | None) -> list[str]:
+    """The password inside a URI (``scheme://user:password@host``) and its Basic form."""
+    try:
+        parsed = urlsplit(uri or "")
+        return basic_credentials(unquote(parsed.username or ""), unquote(parsed.password or "")
+                                 ) if parsed.password else []
+    except ValueError:  # a malformed URI is the options' to reject, not ours
+        return []
 
 
 def is_secret_key(key: str) -> bool:
