@@ -26,6 +26,7 @@ import pytest
 from mlflow_conformance.redact import MASK
 from tests.inner_session import ROOT
 from tests.registry_helpers import mlflow_proxy
+from tests.test_stack import command_lines
 
 BROKEN_ROUTE = "/api/2.0/mlflow/runs/log-inputs"  # TRK-003's step: one check fails, not all
 USER = "canaryuser"
@@ -77,11 +78,9 @@ def output_files(report: Path, extra: list[Path]) -> dict[str, bytes]:
 
 
 def watch_command_lines(stop: threading.Event, seen: set[str]) -> None:
-    """Every command line on the machine, sampled until ``stop`` (full width: ww)."""
+    """Every command line on the machine, sampled until ``stop``."""
     while not stop.wait(0.2):
-        listed = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True,
-                                check=False).stdout
-        seen.update(listed.splitlines())
+        seen.update(command_lines())
 
 
 @pytest.fixture(scope="module")

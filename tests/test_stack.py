@@ -108,28 +108,46 @@ def test_xdist_workers_share_one_stack(isolated_env, tmp_path):
     assert len(set(uris)) == 1
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def stack_leftovers(scratch: Path, state: dict) -> dict[str, list]:
+    """What a stack could leave behind: folders, processes, listening ports, weed's and the
+    stack's socket files (empty lists when nothing is left)."""
+    ports = [state["tracking_port"], state["s3_port"], state["pg_port"]]
+    return {"folders": sorted(stack_dirs(scratch)), "processes": stack_processes(scratch),
+            "ports": [port for port in ports if listening(port)],
+            "sockets": [*glob.glob(f"/tmp/seaweedfs-*-grpc-{state['s3_port'] + GRPC_OFFSET}"
+                                   ".sock"),
+                        *glob.glob(f"/tmp/mlflow-conformance-{state['s3_port']}-*.sock")]}
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=lambda s: s.name)
 def test_a_signal_during_a_run_stops_the_stack(isolated_env, tmp_path, scratch, how):
+    """Ctrl-C, a CI cancellation and a closed terminal, while the stack starts: exit 2 and
+    nothing of the stack is left."""
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "suites/test_connectivity.py",
                              "--report-dir", str(tmp_path / "report")], cwd=ROOT,
                             env=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        # Wait until the stack is partly or fully up: its folder and a server exist.
-        while time.monotonic() < deadline and not stack_processes(scratch):
+        # Wait until the stack is partly up: its state names its ports once PostgreSQL runs.
+        states: list[str] = []
+        while time.monotonic() < deadline and not states:
+            states = glob.glob(f"{scratch}/**/mlflow-conformance-stack-*/state.json",
+                               recursive=True)
             time.sleep(0.2)
-        assert stack_dirs(scratch), "the run never started a stack"
+        assert states, "the run never started a stack"
+        state = json.loads(Path(states[0]).read_text())
         time.sleep(2)
         proc.send_signal(how)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    # The README's exit code for Ctrl-C, and for SIGTERM alike.
+    # The README's exit code for Ctrl-C, and for SIGTERM and SIGHUP alike.
     output = proc.stdout.read().decode() if proc.stdout else ""
     assert proc.returncode == pytest.ExitCode.INTERRUPTED == 2, output[-2000:]
-    assert stack_dirs(scratch) == set()
-    assert stack_processes(scratch) == []
+    assert stack_leftovers(scratch, state) == {"folders": [], "processes": [], "ports": [],
+                                               "sockets": []}
 
 
 def test_a_server_that_cannot_start_shows_its_log_and_is_gone(tmp_path):
