@@ -33,6 +33,9 @@ _URI_PASSWORD = re.compile(r"(?P<head>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^/\s:
                            r"(?P<pw>[^@\s/]+)(?P<at>@)", re.IGNORECASE)
 
 
+# Kubernetes' references to a key of a Secret or ConfigMap (secretKeyRef, configMapKeyRef,
+# secretRef): their fields are names, never values.
+_REFERENCE = re.compile(r"(KeyRef|secretRef|configMapRef)$")
 # A name that says secret outright is never the public half (AWS_SECRET_ACCESS_KEY ends like
 # an access key id but is the secret).
 _OUTRIGHT_SECRET = re.compile(r"secret|password|passwd|token", re.IGNORECASE)
@@ -127,6 +130,10 @@ class Redactor:
         """A redacted deep copy of JSON-like data; each string goes through ``strings``
         (default :meth:`text`; :meth:`document` for a whole JSON file)."""
         if isinstance(value, dict):
+            if _REFERENCE.search(key):
+                # secretKeyRef: {name, key} names where a secret is, not the secret: keep it.
+                return {k: v if isinstance(v, str) else self.scrub(v, str(k), strings)
+                        for k, v in value.items()}
             return {k: self.scrub(v, str(k), strings) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.scrub(v, key, strings) for v in value]

@@ -312,12 +312,12 @@ def test_only_a_run_with_collect_writes_a_bundle(pytester):
     result, report_dir = inner_run(pytester, MIXED_SUITE, "--collect")
     assert result.ret == 1  # the bundle changes no verdict
     manifest = assert_manifest_matches(report_dir / archive.BUNDLE)
-    # A tracking-URI target: no stack logs; NET-004 here read no version.
+    # A tracking-URI target: no stack logs; NET-004 here read no version; NET-004 and NET-005
+    # are what the run found of the server's capabilities.
     assert {f["path"] for f in manifest["files"]} == {
         "results.json", "report.html", "junit.xml", "environment.json",
-        "logs/harness-controller.log", "redaction.json"}
-    assert {o["path"] for o in manifest["omitted"]} == {"server/version.json",
-                                                        "server/capabilities.json"}
+        "server/capabilities.json", "logs/harness-controller.log", "redaction.json"}
+    assert {o["path"] for o in manifest["omitted"]} == {"server/version.json"}
     result.stdout.fnmatch_lines([f"bundle: {(report_dir / archive.BUNDLE).resolve()} *"])
 
 

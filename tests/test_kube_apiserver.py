@@ -876,6 +876,57 @@ def test_pod_logs_are_proxied_to_the_kubelet(api: ApiServer, core: Any, ns: str,
     assert _KubeletStub.asked[-1] == f"/containerLogs/{ns}/p/main?tailLines=2"
 
 
+def test_the_bundles_reads_pass_through_the_harness_client_code(
+        api: ApiServer, admin: client.ApiClient, core: Any, ns: str, kubelet: int,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What --collect reads under --cluster, through mlflow_conformance's own client code:
+    a log bounded by tailLines and limitBytes (both reach the kubelet), Events page by page,
+    and a read the identity may not do refused as a 403 naming the permission."""
+    from mlflow_conformance.bundle.archive import BundleFile, Omitted
+    from mlflow_conformance.bundle.cluster import ClusterScope, PerNamespace, Unreadable
+    from mlflow_conformance.cluster import rbac
+    from mlflow_conformance.cluster.kube import Kube, read_log
+
+    api.seed(_node(f"node-{ns}", kubelet))
+    core.create_namespaced_pod(ns, _pod("p", nodeName=f"node-{ns}"))
+    core.patch_namespaced_pod_status("p", ns, {"status": {"containerStatuses": [{
+        "name": "main", "image": "busybox:1.36", "imageID": "", "ready": True,
+        "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}})
+    kube = Kube(admin, "test")
+    assert read_log(kube, ns, "p", "main", tail_lines=5, limit_bytes=4, seconds=5) == b"line"
+    assert _KubeletStub.asked[-1] == f"/containerLogs/{ns}/p/main?limitBytes=4&tailLines=5"
+    for index in range(7):
+        api.seed({"apiVersion": "v1", "kind": "Event", "metadata": {
+            "name": f"p.{index}", "namespace": ns}, "involvedObject": {"kind": "Pod",
+            "name": "p", "namespace": ns}, "reason": "Pulled", "type": "Normal",
+            "lastTimestamp": f"2026-01-01T00:00:0{index}Z"})
+    import mlflow_conformance.bundle.cluster as cluster_files
+
+    scope = ClusterScope(kube, ns, (ns,), "d", "s", float("inf"), 30)
+    events = PerNamespace("events", "cluster/events.json", rbac.EVENTS, rbac.JOB_EVENTS,
+                          "list_namespaced_event", cluster_files.newest_events)
+    monkeypatch.setattr(cluster_files, "EVENTS_PAGE", 3)  # 7 Events: 3 pages
+    monkeypatch.setattr(cluster_files, "EVENTS_KEPT", 5)
+    [bundled] = list(events.collect(scope))
+    assert isinstance(bundled, BundleFile)
+    assert [e["metadata"]["name"] for e in json.loads(bundled.content)[ns]] == [
+        f"p.{i}" for i in range(2, 7)]
+    assert bundled.truncated
+    assert sum(f"/namespaces/{ns}/events?" in path and "continue=" in path
+               for _, path, _ in api.requests) == 2
+    api.add_user("no-events", "no-events", [{"verbs": ["get"], "apiGroups": [""],
+                                             "resources": ["pods/log"]}])
+    denied = ClusterScope(Kube(_client(api, tmp_path, token="no-events"), "test"), ns, (ns,),
+                          "d", "s", float("inf"), 30)
+    [omitted] = list(events.collect(denied))
+    assert isinstance(omitted, Omitted)
+    assert omitted.reason.startswith(f"events of {ns}: permission missing: list events in {ns} "
+                                     "(HTTP 403)")
+    with pytest.raises(Unreadable, match=rf"^log of gone: not found in {ns} \(HTTP 404\)$"):
+        scope.ask(rbac.SERVER_LOGS, ns, "log of gone", lambda seconds: read_log(
+            kube, ns, "gone", "main", tail_lines=1, limit_bytes=1, seconds=seconds))
+
+
 def test_logs_of_a_container_not_started(api: ApiServer, core: Any, ns: str,
                                          kubelet: int) -> None:
     core.create_namespaced_pod(ns, _pod("p"))

@@ -1,9 +1,11 @@
 """Collectors: where a bundle's files come from, one small class per source.
 
 A collector has a name and ``collect(context)`` yielding :class:`BundleFile` (or
-:class:`Omitted`, to say what it could not take and why). Cluster collectors (Deployment,
-Service, Endpoints, NetworkPolicies, Ingress, Events, pod logs) plug in the same way: add a
-class and list it in :func:`default_collectors`.
+:class:`Omitted`, to say what it could not take and why); add a class and list it in
+:func:`default_collectors`. The cluster's collectors (Deployment, Service, Endpoints,
+NetworkPolicies, Ingress, Events, pod logs) run earlier, while the run's API client is open,
+through the same :func:`run_collectors` (bundle/cluster.py); :class:`ClusterFiles` brings
+what they gave.
 
 Bounds: each log is tailed (the last :data:`TAIL_BYTES`, at most :data:`TAIL_LINES` lines; the
 manifest says when), the redacted bundle holds at most :data:`MAX_BUNDLE_BYTES`, and
@@ -18,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ..redact import Redactor
 from ..stack.lifecycle import StackState
@@ -40,16 +42,22 @@ class CollectContext:
     harness_logs: Sequence[Path] = ()
     stack: StackState | None = None  # the embedded stack, when that was the target
     report_files: Sequence[str] = (RESULTS, "report.html", "junit.xml")
+    # Under --cluster: the folders where processes with an API client kept what they read.
+    cluster_dirs: Sequence[Path] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # Secrets a collector met in what it gives (a literal value under a secret-looking
+    # name): the redactor learns them before anything is packed, and masks them everywhere.
+    secrets: list[str] = field(default_factory=list)
 
 
 Collected = BundleFile | Omitted
+Context = TypeVar("Context", contravariant=True)
 
 
-class Collector(Protocol):
+class Collector(Protocol[Context]):
     name: str
 
-    def collect(self, context: CollectContext) -> Iterable[Collected]: ...
+    def collect(self, context: Context) -> Iterable[Collected]: ...
 
 
 def tail(path: Path, max_bytes: int = TAIL_BYTES, max_lines: int = TAIL_LINES
@@ -103,9 +111,48 @@ class Environment:
 SERVER_VERSION_CHECK = "NET-004"  # GET /version answers an MLflow version
 
 
+# What the run's checks show the server can do: capability → (the requirements whose pass
+# shows it, the codes that show it missing). Any other failure (a timeout, a pod that did not
+# start) says nothing about the capability.
+CAPABILITIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "version_endpoint": (("NET-004",), ("not_mlflow_version",)),
+    "rest_api_json": (("NET-005",), ("not_json",)),
+    "logged_models_api": (("CMP-003",), ("logged_models_missing",)),
+    "tracking": (("TRK-001", "TRK-002"), ()),
+    "model_registry": (("REG-001", "REG-002"), ()),
+    "model_stages": (("REG-006",), ()),
+    "authentication_at_ingress": (("PLT-004",), ("ingress_unauthenticated",)),
+}
+DECIDED = ("pass", "warn", "fail")
+
+
+def capabilities(results: dict[str, Any]) -> dict[str, Any]:
+    """Per capability a check of the run looked at: supported (every check that reached a
+    verdict passed), not (a check found it missing) or None (no verdict says), with the
+    checks' outcomes and codes. From results.json alone: no request of its own."""
+    first: dict[str, dict[str, Any]] = {}
+    for test in results.get("tests", []):
+        for requirement in test.get("requirements", ()):
+            first.setdefault(requirement, test)
+    found: dict[str, Any] = {}
+    for capability, (requirements, missing) in CAPABILITIES.items():
+        checks = {r: {"outcome": first[r]["outcome"], "code": first[r].get("code")}
+                  for r in requirements if r in first}
+        if not checks:
+            continue
+        decided = [c for c in checks.values() if c["outcome"] in DECIDED]
+        supported: bool | None = None
+        if any(c["outcome"] == "fail" and c["code"] in missing for c in decided):
+            supported = False
+        elif decided and all(c["outcome"] != "fail" for c in decided):
+            supported = True
+        found[capability] = {"supported": supported, "checks": checks}
+    return found
+
+
 class ServerVersion:
-    """The tracking server's /version as the run's NET-004 check read it. The run records no
-    server capabilities (which APIs answer), so the bundle has none."""
+    """The tracking server's /version as the run's NET-004 check read it, and the
+    capabilities the run's checks found (:func:`capabilities`)."""
 
     name = "server"
 
@@ -121,8 +168,13 @@ class ServerVersion:
         else:
             yield Omitted("server/version.json", f"results.json: {SERVER_VERSION_CHECK}",
                           "the run did not read the server's /version")
-        yield Omitted("server/capabilities.json", "the run",
-                      "the run records no server capabilities")
+        found = capabilities(context.results)
+        if found:
+            yield BundleFile("server/capabilities.json", "results.json: the verdicts of the "
+                             "checks that show what the server can do", _json(found))
+        else:
+            yield Omitted("server/capabilities.json", "results.json",
+                          "no check of the run shows what the server can do")
 
 
 class HarnessLog:
@@ -160,20 +212,21 @@ class ClusterPlatform:
                              _json(target["platform"]))
 
 
-def default_collectors() -> list[Collector]:
+def default_collectors() -> list[Collector[CollectContext]]:
+    from .cluster import ClusterFiles  # it builds on this module
+
     return [ReportFiles(), Environment(), ServerVersion(), HarnessLog(), StackLogs(),
-            ClusterPlatform()]
+            ClusterPlatform(), ClusterFiles()]
 
 
-def collect_bundle(context: CollectContext, redactor: Redactor,
-                   collectors: Sequence[Collector] | None = None,
-                   seconds: float = COLLECT_SECONDS, max_bytes: int = MAX_BUNDLE_BYTES,
-                   destination: Path | None = None) -> Packed:
-    """Run the collectors within the time bound, then redact and pack what they gave."""
+def run_collectors(collectors: Iterable[Collector[Context]], context: Context,
+                   seconds: float) -> tuple[list[BundleFile], list[Omitted]]:
+    """Each collector in turn within the time bound; one that fails or starts too late is
+    named in what was left out, the others still give theirs."""
     deadline = time.monotonic() + seconds
     files: list[BundleFile] = []
     omitted: list[Omitted] = []
-    for collector in collectors if collectors is not None else default_collectors():
+    for collector in collectors:
         if time.monotonic() > deadline:
             omitted.append(Omitted(f"({collector.name})", collector.name,
                                    f"the collection's time bound ({seconds:g} s) was reached"))
@@ -187,6 +240,17 @@ def collect_bundle(context: CollectContext, redactor: Redactor,
         except Exception as exc:  # noqa: BLE001 - one broken source must not cost the bundle
             omitted.append(Omitted(f"({collector.name})", collector.name,
                                    f"the collector failed: {type(exc).__name__}: {exc}"))
+    return files, omitted
+
+
+def collect_bundle(context: CollectContext, redactor: Redactor,
+                   collectors: Sequence[Collector[CollectContext]] | None = None,
+                   seconds: float = COLLECT_SECONDS, max_bytes: int = MAX_BUNDLE_BYTES,
+                   destination: Path | None = None) -> Packed:
+    """Run the collectors within the time bound, then redact and pack what they gave."""
+    files, omitted = run_collectors(
+        default_collectors() if collectors is None else collectors, context, seconds)
+    redactor.add(context.secrets)
     notes = {"run_id": context.results.get("run_id"),
              "verdict": context.results.get("verdict"),
              "bounds": {"tail_bytes": TAIL_BYTES, "tail_lines": TAIL_LINES,

@@ -48,6 +48,11 @@ class Kube:
         """Keyword arguments that bound a call: connect and read timeouts."""
         return {"_request_timeout": (self.timeout, self.timeout)}
 
+    def bound_within(self, seconds: float) -> dict[str, Any]:
+        """As :attr:`bound`, but no longer than ``seconds`` (what is left of a budget)."""
+        timeout = max(0.1, min(self.timeout, seconds))
+        return {"_request_timeout": (timeout, timeout)}
+
     def close(self) -> None:
         self.api.close()
 
@@ -82,6 +87,28 @@ def server_version(kube: Kube) -> str:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise KubeUnreachable(f"{kube.where} ({kube.host}): {reason}") from None
     return str(info.git_version)
+
+
+def read_log(kube: Kube, namespace: str, pod: str, container: str, *, tail_lines: int,
+             limit_bytes: int, seconds: float) -> bytes:
+    """A container's log as the kubelet keeps it (bytes, undecoded): its last ``tail_lines``
+    lines, of which at most the first ``limit_bytes`` — also held to that here, should a
+    server ignore limitBytes."""
+    answer: Any = kube.core.read_namespaced_pod_log(  # unread: a urllib3 response
+        pod, namespace, container=container, tail_lines=tail_lines, limit_bytes=limit_bytes,
+        _preload_content=False, **kube.bound_within(seconds))
+    chunks: list[bytes] = []
+    left = limit_bytes
+    try:
+        while left > 0:  # a chunked answer may come in pieces smaller than asked
+            chunk = answer.read(min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        answer.release_conn()
+    return b"".join(chunks)
 
 
 def status_of(exc: BaseException) -> int | None:

@@ -4,7 +4,9 @@ Role and RoleBinding for them.
 
 A missing permission turns exactly the checks that need it into `error` with
 `permission_missing` — the harness could not check; it says nothing about the platform — and
-the rest still run.
+the rest still run. The diagnostics bundle's reads (:data:`BUNDLE`, get and list only) are
+not asked for up front: a collector the API refuses is left out of the bundle, its
+permission named in the manifest.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class Permission:
     group: str  # "" is the core group
     resource: str
     subresource: str
-    scope: str  # PLATFORM | JOBS
+    scope: str  # PLATFORM | JOBS | CLUSTER
     purpose: str  # what needs it (a phrase for messages and the Role's comments)
     writes: bool = False  # not granted to the read-only (smoke) Role
 
@@ -40,21 +42,36 @@ class Permission:
 
 
 # Discovery reads; the probe pods create, watch, read the log of and delete their objects.
+# The reads the diagnostics bundle repeats are named: its collectors say which one is missing.
+DEPLOYMENT = Permission("get", "apps", "deployments", "", PLATFORM,
+                        "discovery: the MLflow Deployment")
+SERVICE = Permission("get", "", "services", "", PLATFORM, "discovery: the tracking Service")
+ENDPOINTS = Permission("get", "", "endpoints", "", PLATFORM, "discovery: the Service's endpoints")
+POLICIES = Permission("list", "networking.k8s.io", "networkpolicies", "", PLATFORM,
+                      "discovery: NetworkPolicies")
+INGRESSES = Permission("list", "networking.k8s.io", "ingresses", "", PLATFORM,
+                       "discovery: Ingress")
+JOB_POLICIES = Permission("list", "networking.k8s.io", "networkpolicies", "", JOBS,
+                          "isolation: the policies of the namespaces probe pods run in")
 READS = (
-    Permission("get", "apps", "deployments", "", PLATFORM, "discovery: the MLflow Deployment"),
-    Permission("get", "", "services", "", PLATFORM, "discovery: the tracking Service"),
-    Permission("get", "", "endpoints", "", PLATFORM, "discovery: the Service's endpoints"),
+    DEPLOYMENT, SERVICE, ENDPOINTS,
     Permission("get", "", "secrets", "", PLATFORM, "discovery: keys of the server's Secrets"),
-    Permission("list", "networking.k8s.io", "networkpolicies", "", PLATFORM,
-               "discovery: NetworkPolicies"),
-    Permission("list", "networking.k8s.io", "ingresses", "", PLATFORM, "discovery: Ingress"),
+    POLICIES, INGRESSES,
     Permission("get", "", "configmaps", "", JOBS, "discovery: settings injected into jobs"),
     Permission("get", "", "secrets", "", JOBS, "discovery: credentials injected into jobs"),
-    Permission("list", "networking.k8s.io", "networkpolicies", "", JOBS,
-               "isolation: the policies of the namespaces probe pods run in"),
+    JOB_POLICIES,
     Permission("get", "", "namespaces", "", CLUSTER,
                "isolation: namespace labels the policies select on"),
 )
+# The diagnostics bundle (--collect) reads a little more, and only reads (get and list): it
+# needs no Secret, and in --profile smoke too it may read what it bundles.
+EVENTS = Permission("list", "", "events", "", PLATFORM, "bundle: recent Events")
+JOB_EVENTS = Permission("list", "", "events", "", JOBS,
+                        "bundle: recent Events where probe pods ran")
+SERVER_PODS = Permission("list", "", "pods", "", PLATFORM, "bundle: the tracking server's pods")
+SERVER_LOGS = Permission("get", "", "pods", "log", PLATFORM, "bundle: the tracking server's logs")
+BUNDLE = (EVENTS, JOB_EVENTS, SERVER_PODS, SERVER_LOGS)
+
 PROBE_PODS = (
     Permission("create", "", "configmaps", "", JOBS, "probe pods: the probe code", True),
     Permission("delete", "", "configmaps", "", JOBS, "probe pods: the probe code", True),
@@ -66,7 +83,7 @@ PROBE_PODS = (
     Permission("get", "", "pods", "log", JOBS, "probe pods: their result", True),
     Permission("list", "", "pods", "", JOBS, "sweep: leftovers by label", True),
 )
-ALL = READS + PROBE_PODS
+ALL = READS + BUNDLE + PROBE_PODS
 
 
 def namespaces_of(permission: Permission, platform: str, jobs: Iterable[str]) -> list[str]:
