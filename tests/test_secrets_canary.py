@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_conformance.cluster.kube import connect
 from mlflow_conformance.redact import MASK
 from tests.inner_session import ROOT
 from tests.registry_helpers import mlflow_proxy
@@ -209,3 +210,22 @@ def test_xdist_workers_and_skip_reasons_are_redacted_too(tmp_path):
     assert f"token      = '{MASK}'".encode() in output
     assert token.encode() not in output
     assert password.encode() not in output
+
+
+def test_a_kubeconfigs_credentials_are_secrets_of_the_run(tmp_path, monkeypatch):
+    """The bearer token and the client key a kubeconfig authenticates with (inline data the
+    kubernetes client writes to a file) are what the redactor must know."""
+    token, key = canary("kubetoken"), f"-----BEGIN PRIVATE KEY-----\n{canary('key')}\n" \
+        "-----END PRIVATE KEY-----"
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "by-token",
+              "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+              "users": [{"name": "t", "user": {"token": token}},
+                        {"name": "k", "user": {
+                            "client-certificate-data": base64.b64encode(b"cert").decode(),
+                            "client-key-data": base64.b64encode(key.encode()).decode()}}],
+              "contexts": [{"name": "by-token", "context": {"cluster": "c", "user": "t"}},
+                           {"name": "by-key", "context": {"cluster": "c", "user": "k"}}]}
+    (tmp_path / "kubeconfig").write_text(json.dumps(config))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
+    assert connect("by-token").credentials() == [token]
+    assert connect("by-key").credentials() == [key]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..redact import basic_credentials
+
 REQUEST_TIMEOUT = 10.0
 
 
@@ -52,6 +54,17 @@ class Kube:
         """As :attr:`bound`, but no longer than ``seconds`` (what is left of a budget)."""
         timeout = max(0.1, min(self.timeout, seconds))
         return {"_request_timeout": (timeout, timeout)}
+
+    def credentials(self) -> list[str]:
+        """The secrets the client authenticates with (a bearer token, a password, the
+        client key), for the redactor: a kubeconfig's credentials are the run's secrets."""
+        configuration = self.api.configuration
+        found = [str(value).split(" ", 1)[-1] for value in (configuration.api_key or {}).values()]
+        found += basic_credentials(configuration.username, configuration.password)
+        if configuration.key_file and Path(configuration.key_file).is_file():
+            # The kubernetes client writes inline client-key-data to a temporary file.
+            found.append(Path(configuration.key_file).read_text(errors="replace").strip())
+        return [value for value in found if value]
 
     def close(self) -> None:
         self.api.close()
