@@ -1,10 +1,10 @@
 """The one redaction point: everything written anywhere passes through a Redactor.
 
 Rules: known secret values (registered by the target that holds them), values under
-secret-looking keys, and passwords embedded in URIs. Free text that is a whole file (a
-server's log, a page) also gets the pattern rules of :meth:`Redactor.document`: values after
-secret-looking names (``password=``, ``secret_key: ``), bearer and basic credentials, PEM
-private keys; they need no known secret, so they also serve a bundle made by another run.
+secret-looking keys, PEM private keys and passwords embedded in URIs. Free text that is a
+whole file (a server's log, a page) also gets the pattern rules of :meth:`Redactor.document`:
+values after secret-looking names (``password=``, ``secret_key: ``), bearer and basic
+credentials; they need no known secret, so they also serve a bundle made by another run.
 Each replacement is counted per rule, so a bundle can carry an audit of what was removed
 without carrying what it was; text that is already masked is not counted again.
 """
@@ -92,6 +92,12 @@ class Redactor:
             if secret in value:
                 self.audit["known-secret"] += value.count(secret)
                 value = value.replace(secret, MASK)
+        # A private key is never evidence, wherever it shows (a client certificate's file
+        # shipped to a pod, a manifest): no need to know it first. Also indented, as in YAML.
+        if "PRIVATE KEY-----" in value:
+            count = len(_PRIVATE_KEY_BLOCK.findall(value))
+            self.audit["private-key"] += count
+            value = _PRIVATE_KEY_BLOCK.sub(MASK, value)
         return self._sub(_URI_PASSWORD, "uri-password", "pw", value)
 
     def _sub(self, pattern: re.Pattern[str], rule: str, group: str, value: str,
@@ -110,10 +116,6 @@ class Redactor:
     def document(self, value: str) -> str:
         """A whole text file redacted: :meth:`text`, then the free-text pattern rules."""
         value = self.text(value)
-        count = len(_PRIVATE_KEY_BLOCK.findall(value))
-        if count:
-            self.audit["private-key"] += count
-            value = _PRIVATE_KEY_BLOCK.sub(MASK, value)
         value = self._sub(_SCHEME_CREDENTIAL, "scheme-credential", "value", value)
         return self._sub(_NAMED_VALUE, "named-secret", "value", value,
                          lambda m: is_secret_key(m["name"]) and not m["value"].startswith(MASK)

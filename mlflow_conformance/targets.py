@@ -4,6 +4,7 @@ comes from its state), and check up front that a named cluster is reachable at a
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .deployment import Deployment, S3Identity
 from .options import OptionError, Settings
@@ -32,10 +33,16 @@ def remote_deployment(settings: Settings, environ: dict[str, str] | None = None)
         tracking_username=env.get("MLFLOW_TRACKING_USERNAME"),
         tracking_password=env.get("MLFLOW_TRACKING_PASSWORD"),
         tracking_token=env.get("MLFLOW_TRACKING_TOKEN"), job_env=job_env,
-        tracking_ca_bundle=settings.values.get("tracking-ca-bundle"),
-        tracking_insecure_tls=bool(settings.values.get("tracking-insecure-tls")),
-        tracking_client_cert=settings.values.get("tracking-client-cert"),
-        s3_ca_bundle=settings.values.get("s3-ca-bundle"))
+        **tls_fields(settings))
+
+
+def tls_fields(settings: Settings) -> dict[str, Any]:
+    """The deployment's TLS settings, from the options: the same for every target that is
+    reached over the network (--tracking-uri, and --cluster's probe pods)."""
+    return {"tracking_ca_bundle": settings.values.get("tracking-ca-bundle"),
+            "tracking_insecure_tls": bool(settings.values.get("tracking-insecure-tls")),
+            "tracking_client_cert": settings.values.get("tracking-client-cert"),
+            "s3_ca_bundle": settings.values.get("s3-ca-bundle")}
 
 
 def cluster_preflight(settings: Settings, timeout: float = 5.0) -> str:

@@ -16,14 +16,19 @@ probe, the one file that must work alone inside a pod, and is reused here.
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
-from .probes.connectivity import TLS_CODES, speaks_tls, tls_diagnosis, tls_remedy
+from .probes.connectivity import (
+    TLS_CODES,
+    classify_exception,
+    exception_chain,
+    tls_diagnosis,
+    tls_remedy,
+)
 
-__all__ = ["TLS_CODES", "TlsDiagnosis", "TlsSettings", "classify", "s3_verify", "tls_remedy"]
+__all__ = ["TLS_CODES", "TlsDiagnosis", "TlsSettings", "classify", "s3_verify", "service_of",
+           "tls_diagnosis", "tls_remedy"]
 
 # The variables the MLflow client reads (mlflow.utils.credentials.get_default_host_creds).
 MLFLOW_TLS_VARIABLES = ("MLFLOW_TRACKING_SERVER_CERT_PATH", "MLFLOW_TRACKING_INSECURE_TLS",
@@ -86,56 +91,27 @@ class TlsDiagnosis:
     error: str
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        current = todo.pop()
-        if any(current is each for each in seen):
-            continue
-        seen.append(current)
-        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
-        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
-        reason = getattr(current, "reason", None)  # urllib3's MaxRetryError
-        if isinstance(reason, BaseException):
-            todo.append(reason)
-    return seen
-
-
-DROPPED = ("RemoteDisconnected", "Connection reset by peer", "Connection aborted",
-           "BadStatusLine", "ConnectionResetError")
-
-
 def classify(exc: BaseException, service: str = "tracking", url: str | None = None,
              timeout: float = 3.0) -> TlsDiagnosis | None:
     """The TLS diagnosis of a failure raised by ssl, http.client, requests, the MLflow client
-    (MlflowException quoting requests' error) or boto3; None when it is not a TLS failure.
+    (MlflowException quoting requests' error), boto3 or the JVM; None when it is not a TLS
+    failure. The code is the connectivity probe's (classify_exception); the remedy names
+    the settings of ``service`` ("tracking" or "s3").
 
-    Given the ``url`` it failed on, a connection dropped on an http:// URL is checked the way
-    the probe checks it: when the port completes a TLS handshake, it is tls_handshake_failed.
+    Given the ``url`` it failed on (else the first URL the error names), a connection dropped
+    on an http:// URL is checked the way the probe checks it: when the port completes a TLS
+    handshake, it is tls_handshake_failed.
     """
-    chain = _chain(exc)
-    tls_like = [e for e in chain if isinstance(e, ssl.SSLError)
-                or "ssl" in type(e).__name__.lower()]
-    text = " ".join(f"{e} {getattr(e, 'verify_message', '') or ''}" for e in tls_like)
-    if not tls_like:
-        # The MLflow client wraps requests' error into MlflowException text only.
-        text = " ".join(str(e) for e in chain)
-        if "SSLError" not in text and "SSL:" not in text:
-            return _plain_to_tls(text, service, url, timeout)
-    code = tls_diagnosis(text) or "tls_handshake_failed"
-    return TlsDiagnosis(code, tls_remedy(code, service), text.strip()[:500])
+    found = classify_exception(exc, url, timeout)
+    if found is None:
+        return None
+    code, text = found
+    return TlsDiagnosis(code, tls_remedy(code, service), text)
 
 
-def _plain_to_tls(text: str, service: str, url: str | None, timeout: float
-                  ) -> TlsDiagnosis | None:
-    if url is None or not any(sign in text for sign in DROPPED):
-        return None
-    parsed = urlparse(url)
-    if parsed.scheme != "http" or not parsed.hostname:
-        return None
-    if not speaks_tls(parsed.hostname, parsed.port or 80, timeout):
-        return None
-    return TlsDiagnosis("tls_handshake_failed", tls_remedy("tls_handshake_failed", service),
-                        text.strip()[:400] + " (the port completes a TLS handshake: it "
-                        "expects https://)")
+def service_of(exc: BaseException) -> str:
+    """Which client's settings a TLS failure concerns: boto3's (the S3 endpoint) when botocore,
+    boto3 or s3transfer raised anywhere in the chain, else the tracking server's."""
+    chain = exception_chain(exc)
+    return "s3" if any(type(e).__module__.startswith(("botocore", "boto3", "s3transfer"))
+                       for e in chain) else "tracking"

@@ -131,3 +131,57 @@ def test_the_probe_code_a_pod_gets_runs_on_its_own(tmp_path, deployment):
     assert server["version"]["status"] == 200
     assert server["version"]["body_start"] == deployment.server_version
     assert outputs["versions"]["environment"]["packages"]["mlflow"]
+
+
+def test_the_pod_inputs_carry_the_bundles_pem_and_no_path_of_this_machine(tmp_path):
+    """A CA bundle (--tracking-ca-bundle, --s3-ca-bundle, also inside the s3 probe's checks)
+    and a client certificate travel as files of the pod's input Secret; the inputs name where
+    the pod mounts them. The probe-code ConfigMap never holds them (a key is a secret)."""
+    import json
+    from dataclasses import replace
+
+    pems = {}
+    for name in ("tracking-ca", "s3-ca", "client"):
+        pems[name] = tmp_path / f"{name}.pem"
+        pems[name].write_text(f"-----BEGIN CERTIFICATE-----\n{name}\n-----END CERTIFICATE-----\n")
+    deployment = replace(describe(Discovered("ilum"), "ilum", "ilum-mlflow-tracking", {}),
+                         tracking_ca_bundle=str(pems["tracking-ca"]),
+                         tracking_client_cert=str(pems["client"]),
+                         s3_ca_bundle=str(pems["s3-ca"]))
+    documents = dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), deployment,
+                             ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/", "default")
+    assert str(tmp_path) not in json.dumps(documents)
+    secrets = [d for d in documents if d["kind"] == "Secret"]
+    assert len(secrets) == 7
+    for secret in secrets:
+        data = secret["stringData"]
+        given = json.loads(data["input.json"])
+        named = [given.get("ca_bundle"), given.get("client_cert")] + [
+            check["ca_bundle"] for check in given.get("checks", [])]
+        for path in filter(None, named):
+            folder, _, file = path.rpartition("/")
+            assert folder == manifests.INPUT_DIR
+            assert data[file] in {p.read_text() for p in pems.values()}
+        shipped = {data[f] for f in data if f != "input.json"}
+        expected = ({pems["s3-ca"].read_text()} if "checks" in given
+                    else {pems["tracking-ca"].read_text(), pems["client"].read_text()})
+        assert shipped == expected
+        kubernetes_validate.validate(secret, dry_run.SCHEMA_VERSION, strict=True)
+    for code in (d for d in documents if d["kind"] == "ConfigMap"):
+        assert "BEGIN CERTIFICATE" not in json.dumps(code)
+
+
+def test_one_bundle_is_shipped_once_and_an_unreadable_one_keeps_its_path(tmp_path):
+    import json
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n")
+    missing = str(tmp_path / "nowhere.pem")
+    checks = [{"ca_bundle": str(bundle)}, {"ca_bundle": str(bundle)}, {"ca_bundle": missing}]
+    secret, _ = ProbeObjects(RUN_ID, PLAN, owner="gw0").manifests(
+        "s3", {"checks": checks}, "ilum", "driver")
+    given = json.loads(secret["stringData"]["input.json"])["checks"]
+    assert given[0]["ca_bundle"] == given[1]["ca_bundle"] != str(bundle)
+    assert len(secret["stringData"]) == 2  # input.json and the one bundle
+    # The pod's probe then names the file it could not load (the harness's mistake).
+    assert given[2]["ca_bundle"] == missing

@@ -41,7 +41,8 @@ def test_every_requirement_has_a_fault_test(fault_map):
 
 
 def test_every_fault_code_is_one_its_requirement_declares(fault_map):
+    # The transport codes (network and TLS) may end any check; the generic ones are no fault.
     known = catalog.load()
     wrong = [(rid, code, test) for rid, code, test in fault_map
-             if rid not in known or code not in known[rid].diagnoses]
+             if rid not in known or code not in {*known[rid].diagnoses, *known.transport}]
     assert wrong == []

@@ -22,9 +22,10 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlflow_conformance.cluster.kube import connect
-from mlflow_conformance.redact import MASK
+from mlflow_conformance.redact import MASK, Redactor
 from tests.inner_session import ROOT
 from tests.registry_helpers import mlflow_proxy
 from tests.test_stack import command_lines
@@ -229,3 +230,17 @@ def test_a_kubeconfigs_credentials_are_secrets_of_the_run(tmp_path, monkeypatch)
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
     assert connect("by-token").credentials() == [token]
     assert connect("by-key").credentials() == [key]
+
+
+def test_a_private_key_is_masked_wherever_it_shows():
+    """A client certificate's key shipped to a probe pod shows in a dry run's manifests as an
+    indented YAML block: masked without being known, and counted."""
+    key = f"-----BEGIN PRIVATE KEY-----\n{canary('a')}\n{canary('b')}\n-----END PRIVATE KEY-----\n"
+    manifest = yaml.safe_dump({"stringData": {"client.pem": f"-----BEGIN CERTIFICATE-----\n"
+                                              f"MIIB\n-----END CERTIFICATE-----\n{key}"}})
+    redactor = Redactor()
+    redacted = redactor.text(manifest)
+    assert "-----BEGIN CERTIFICATE-----" in redacted
+    assert MASK in redacted
+    assert "canary" not in redacted
+    assert redactor.audit["private-key"] == 1

@@ -29,8 +29,10 @@ log = logging.getLogger("mlflow_conformance")
 
 
 def s3_client(deployment: Deployment, identity: S3Identity | None, timeout: float = 5.0) -> Any:
-    """An S3 client for the deployment's endpoint (see s3client)."""
-    return s3client.s3_client(deployment.s3_endpoint, identity, timeout)
+    """An S3 client for the deployment's endpoint, verifying it with the deployment's
+    --s3-ca-bundle like every other S3 client of the harness (see s3client)."""
+    return s3client.s3_client(deployment.s3_endpoint, identity, timeout,
+                              ca_bundle=deployment.s3_ca_bundle)
 
 
 def delete_s3_prefix(deployment: Deployment, bucket: str, prefix: str) -> int:

@@ -147,7 +147,8 @@ def sweep(deployment: Deployment, run_ids: Iterable[str] | None = None,
 
 # The run's options that name a deployment to sweep (the same names and environment mirrors).
 TARGET_OPTIONS = ("tracking-uri", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key",
-                  "backend-db-uri")
+                  "backend-db-uri", "tracking-ca-bundle", "tracking-insecure-tls",
+                  "tracking-client-cert", "s3-ca-bundle")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -158,8 +159,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "models, S3 objects), found by name prefix and run tag")
     for name in TARGET_OPTIONS:
         spec = OPTIONS_BY_NAME[name]
-        parser.add_argument(f"--{name}", dest=name, metavar=spec.metavar,
-                            help=f"{spec.help} [env {spec.env}]")
+        if spec.is_flag:  # None when not given: the environment may still set it
+            parser.add_argument(f"--{name}", dest=name, action="store_const", const=True,
+                                default=None, help=f"{spec.help} [env {spec.env}]")
+        else:
+            parser.add_argument(f"--{name}", dest=name, metavar=spec.metavar,
+                                help=f"{spec.help} [env {spec.env}]")
     parser.add_argument("--cluster", action="store_true",
                         help="sweep a cluster instead: probe pods, Secrets and ConfigMaps "
                         "carrying the harness's labels, in --namespace and --job-namespaces")

@@ -192,8 +192,9 @@ def job_environment(found: Discovered, namespace: str) -> tuple[dict[str, str], 
 
 
 def describe(found: Discovered, job_namespace: str, service_name: str,
-             environ: Mapping[str, str]) -> Deployment:
-    """The deployment description the suites read, as a job in `job_namespace` sees it."""
+             environ: Mapping[str, str], tls: Mapping[str, Any] | None = None) -> Deployment:
+    """The deployment description the suites read, as a job in `job_namespace` sees it;
+    ``tls``: the TLS fields from the options (targets.tls_fields), which probe pods get."""
     flags = server_settings(server_container(found.deployment))
     env, conf = job_environment(found, job_namespace)
     destination = flags.get("--artifacts-destination")
@@ -211,7 +212,7 @@ def describe(found: Discovered, job_namespace: str, service_name: str,
         tracking_username=environ.get("MLFLOW_TRACKING_USERNAME"),
         tracking_password=environ.get("MLFLOW_TRACKING_PASSWORD"),
         tracking_token=environ.get("MLFLOW_TRACKING_TOKEN"),
-        job_env=env, spark_conf=conf)
+        job_env=env, spark_conf=conf, **(tls or {}))
 
 
 def public(found: Discovered) -> dict[str, Any]:

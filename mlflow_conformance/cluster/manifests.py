@@ -1,7 +1,8 @@
 """Every object the cluster target creates, as pure functions of the run and the settings.
 
 The probe code travels in a ConfigMap (the probes are standard library plus what the
-platform's image holds), each probe's inputs in a Secret (they may carry credentials), and the
+platform's image holds), each probe's inputs in a Secret (they may carry credentials), with
+the files they name (CA bundles, a client certificate) beside them in it, and the
 probe pod looks like the platform's Spark driver or executor: its image, ServiceAccount,
 labels and injected settings. Everything carries the run id label, so the run's own cleanup
 and `sweep` find it on any cluster.
@@ -9,6 +10,7 @@ and `sweep` find it on any cluster.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -24,6 +26,10 @@ _PACKAGE = Path(__file__).parent.parent
 PROBE_SOURCES = {name: _PACKAGE / "probes" / name for name in (
     "probekit.py", "connectivity.py", "s3.py", "versions.py")} | {
     "environment.py": _PACKAGE / "compat" / "environment.py"}
+# Inputs that name a file the probe opens (TLS: the tracking and S3 CA bundles, the client
+# certificate with its key): the pod has none of the harness's files, so each travels inside
+# the pod's input Secret (pod_inputs).
+FILE_INPUTS = ("ca_bundle", "client_cert")
 # A pod-private emptyDir (the root file system is read-only), not the host's /tmp.
 POD_TMP = "/tmp"  # noqa: S108
 # The uid of Spark in the Apache Spark images the platform's image builds on.
@@ -53,13 +59,40 @@ def probe_code(run_id: str, namespace: str, name: str) -> dict[str, Any]:
     }
 
 
+def pod_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The inputs as a pod reads them, and the files they name. An input naming a local file
+    (FILE_INPUTS, at any depth: the s3 probe's checks) is replaced by where the pod finds
+    the file's content: beside input.json in the input Secret's volume. The same content is
+    shipped once. A file the harness cannot read keeps its path, for the probe to name."""
+    files: dict[str, str] = {}
+
+    def visit(value: Any, key: str = "") -> Any:
+        if isinstance(value, Mapping):
+            return {k: visit(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [visit(v, key) for v in value]
+        if key not in FILE_INPUTS or not isinstance(value, str) or not value:
+            return value
+        try:
+            content = Path(value).read_text()
+        except (OSError, UnicodeDecodeError):
+            return value
+        name = f"{key.replace('_', '-')}-{hashlib.sha256(content.encode()).hexdigest()[:12]}.pem"
+        files[name] = content
+        return f"{INPUT_DIR}/{name}"
+
+    return visit(inputs), files
+
+
 def probe_input(run_id: str, namespace: str, pod: str, inputs: Mapping[str, Any]
                 ) -> dict[str, Any]:
+    given, files = pod_inputs(inputs)
     return {
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
         "metadata": {"name": pod, "namespace": namespace,
                      "labels": {**run_labels(run_id), "app.kubernetes.io/component": "probe"}},
-        "stringData": {"input.json": json.dumps(dict(inputs))},
+        # A Secret, not the ConfigMap: a client certificate's file holds its key.
+        "stringData": {"input.json": json.dumps(given), **files},
     }
 
 

@@ -1,9 +1,10 @@
 """Probes run inside pods that look like the platform's Spark drivers and executors.
 
-Per probe: a Secret with its inputs, a pod that runs it (see manifests), the pod watched by
-polling within --pod-timeout, the result read from the pod's log (the probe prints one JSON
-line), then both deleted. A pod-level failure (image, settings, scheduling, crash, deadline)
-is raised as :class:`PodFailed` carrying its finding. Several probes run at once, bounded.
+Per probe: a Secret with its inputs and the files they name (CA bundles: manifests.pod_inputs),
+a pod that runs it (see manifests), the pod watched by polling within --pod-timeout, the
+result read from the pod's log (the probe prints one JSON line), then both deleted. A
+pod-level failure (image, settings, scheduling, crash, deadline) is raised as
+:class:`PodFailed` carrying its finding. Several probes run at once, bounded.
 """
 
 from __future__ import annotations

@@ -92,20 +92,24 @@ def connect(host: str, port: int, timeout: float) -> Step:
 
 # TLS failures → diagnosis codes, by what OpenSSL (through ssl, urllib3, requests or botocore)
 # says; first match wins, so a verification failure naming the host beats the generic one.
+# The JVM's (JSSE: S3A and Spark's own clients) phrasings sit beside OpenSSL's.
 TLS_PATTERNS = (
     ("tls_hostname_mismatch", ("hostname mismatch", "ip address mismatch", "doesn't match",
-                               "does not match")),
-    ("tls_expired", ("certificate has expired", "certificate is not yet valid")),
+                               "does not match", "no subject alternative")),
+    ("tls_expired", ("certificate has expired", "certificate is not yet valid",
+                     "certificateexpiredexception", "certificatenotyetvalidexception")),
     ("tls_client_cert_required", ("certificate required", "certificate_required",
                                   "peer did not return a certificate")),
     ("tls_untrusted", ("self-signed certificate", "self signed certificate",
                        "unable to get local issuer", "unable to verify the first certificate",
                        "unable to get issuer", "certificate_verify_failed",
-                       "certificate verify failed")),
+                       "certificate verify failed", "pkix path building failed",
+                       "unable to find valid certification path")),
     ("tls_handshake_failed", ("wrong_version_number", "wrong version number",
                               "record layer failure", "unexpected eof", "eof occurred in",
                               "http_request", "packet length too long", "alert", "handshake",
-                              "[ssl", "sslerror", "ssl:", "plain http request")),
+                              "[ssl", "sslerror", "ssl:", "plain http request",
+                              "unrecognized ssl message", "sslexception")),
 )
 TLS_CODES = tuple(code for code, _ in TLS_PATTERNS)
 # The 400 pages nginx (the usual ingress) answers instead of a TLS alert.
@@ -121,6 +125,14 @@ TLS_SETTINGS = {
     "s3": {"ca": "--s3-ca-bundle PATH or AWS_CA_BUNDLE", "insecure": "MLFLOW_S3_IGNORE_TLS=true",
            "cert": "a client certificate (boto3 has no setting for one: terminate mTLS before S3)",
            "scheme": "the S3 endpoint URL (MLFLOW_S3_ENDPOINT_URL)"},
+    # S3A in the Spark JVM trusts the JVM's truststore, not a PEM bundle.
+    "s3a": {"ca": "a JVM truststore holding the CA (-Djavax.net.ssl.trustStore=... in "
+                  "spark.driver.extraJavaOptions and spark.executor.extraJavaOptions)",
+            "insecure": "plain HTTP (fs.s3a.connection.ssl.enabled=false and an http:// "
+                        "fs.s3a.endpoint), if the endpoint offers it",
+            "cert": "a client certificate (S3A has no setting for one: terminate mTLS before "
+                    "S3)",
+            "scheme": "fs.s3a.endpoint"},
 }
 
 
@@ -176,6 +188,65 @@ def speaks_tls(host: str, port: int, timeout: float) -> bool:
             return True
     except (OSError, ValueError):
         return False
+
+
+# A connection dropped without an answer (what a TLS port does to a plain HTTP request).
+DROPPED = ("RemoteDisconnected", "Connection reset by peer", "Connection aborted",
+           "BadStatusLine", "ConnectionResetError", "Connection was closed before")
+_URL = re.compile(r"https?://[^\s'\"<>)]+")
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (cause, context, exceptions among its args, urllib3's
+    reason), each once: clients bury the ssl error several levels down."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop()
+        if any(current is each for each in seen):
+            continue
+        seen.append(current)
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)  # urllib3's MaxRetryError
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+    return seen
+
+
+def classify_exception(exc: BaseException, url: str | None = None, timeout: float = 3.0
+                       ) -> tuple[str, str] | None:
+    """(TLS code, error text) of a failure raised by ssl, http.client, requests, the MLflow
+    client (MlflowException quoting requests' error), boto3 or a JVM (its text), or None when
+    it is not a TLS failure: the one classification every client of the harness goes through.
+
+    A connection dropped on an http:// URL (``url``, else the first URL the error names) is
+    checked as the probe checks it: when the port completes a TLS handshake, it is
+    tls_handshake_failed.
+    """
+    chain = exception_chain(exc)
+    tls_like = [e for e in chain if isinstance(e, ssl.SSLError)
+                or "ssl" in type(e).__name__.lower()]
+    text = " ".join(f"{e} {getattr(e, 'verify_message', '') or ''}" for e in tls_like)
+    if not tls_like:
+        # The MLflow client wraps requests' error into MlflowException text only.
+        text = " ".join(str(e) for e in chain)
+        if "SSLError" not in text and "SSL:" not in text:
+            return _plain_to_tls(text, url, timeout)
+    return tls_diagnosis(text) or "tls_handshake_failed", text.strip()[:500]
+
+
+def _plain_to_tls(text: str, url: str | None, timeout: float) -> tuple[str, str] | None:
+    if not any(sign in text for sign in DROPPED):
+        return None
+    named = url or next(iter(_URL.findall(text)), None)
+    parsed = urlparse(named or "")
+    if parsed.scheme != "http" or not parsed.hostname:
+        return None
+    if not speaks_tls(parsed.hostname, parsed.port or 80, timeout):
+        return None
+    return "tls_handshake_failed", (text.strip()[:400] + " (the port completes a TLS "
+                                    "handshake: it expects https://)")
 
 
 def client_authorization(tracking_uri: str, username: str | None = None,

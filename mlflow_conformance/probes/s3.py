@@ -10,8 +10,11 @@ credentials ({"access_key", "secret_key"}, "anonymous", or "environment": whatev
 process environment holds, as the MLflow client would use), shared_key (an object written
 beforehand, for the reads of identities that may not write), timeout, large_bytes, ca_bundle
 (boto3's verify=: --s3-ca-bundle; unset, boto3 reads AWS_CA_BUNDLE, then REQUESTS_CA_BUNDLE).
-A TLS failure is recorded with its exception (SSLError) and, where the connectivity probe is
-importable beside this one, its TLS diagnosis code (``tls``).
+Inside a pod a ca_bundle is a file of the pod's input Secret (cluster.manifests ships the PEM).
+With credentials "environment" the injected AWS_CA_BUNDLE wins, as the job's boto3 reads it.
+A TLS failure (SSLError, or plain HTTP dropped by a TLS port) is recorded with its exception
+and, where the connectivity probe is importable beside this one, its TLS diagnosis code
+(``tls``, the connectivity probe's classification); it blocks every later operation.
 """
 
 from __future__ import annotations
@@ -65,22 +68,26 @@ def make_client(endpoint: str | None, credentials: Any, timeout: float,
     return client, access_key
 
 
-def _error(exc: BaseException) -> dict[str, Any]:
+def _error(exc: BaseException, endpoint: str | None = None, timeout: float = 3.0
+           ) -> dict[str, Any]:
     response = getattr(exc, "response", None) or {}
     code = response.get("Error", {}).get("Code") or type(exc).__name__
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     error = {"ok": False, "error_code": str(code), "status": status, "exception":
              type(exc).__name__, "error": str(exc).splitlines()[0][:300] if str(exc) else ""}
-    if "SSL" in type(exc).__name__:
-        tls = _tls_code(str(exc))
-        if tls:
-            error["tls"] = tls
+    if not response:  # an S3 answer is never a TLS failure; no answer may be one
+        found = _tls(exc, endpoint, timeout)
+        if found is not None:
+            error["tls"], detail = found
+            if "expects https://" in detail:
+                error["error"] += " (the port completes a TLS handshake: it expects https://)"
     return error
 
 
-def _tls_code(text: str) -> str | None:
-    """The connectivity probe's TLS code, when that probe is importable (the package, or the
-    file beside this one in a pod); inside an executor task neither may be."""
+def _tls(exc: BaseException, endpoint: str | None, timeout: float) -> tuple[str, str] | None:
+    """The connectivity probe's TLS classification, where that probe is importable (the
+    package, or the file beside this one in a pod); inside an executor task neither may be,
+    and the engine classifies the recorded error instead (storage.s3_access.classify)."""
     import importlib
 
     for name in ("mlflow_conformance.probes.connectivity", "connectivity"):
@@ -88,7 +95,8 @@ def _tls_code(text: str) -> str | None:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        return str(module.tls_diagnosis(text) or "tls_handshake_failed")
+        found: tuple[str, str] | None = module.classify_exception(exc, endpoint, timeout)
+        return found
     return None
 
 
@@ -97,15 +105,17 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
 
     from boto3.s3.transfer import TransferConfig
 
-    endpoint = inputs.get("endpoint")
+    endpoint, ca_bundle = inputs.get("endpoint"), inputs.get("ca_bundle")
     if inputs["credentials"] == "environment":
+        # What the job's own boto3 would use: the injected endpoint and CA bundle first.
         endpoint = os.environ.get("MLFLOW_S3_ENDPOINT_URL") or endpoint
+        if os.environ.get("AWS_CA_BUNDLE"):
+            ca_bundle = None  # boto3 reads it itself
     bucket, prefix, timeout = inputs["bucket"], inputs["prefix"], float(inputs["timeout"])
     # The failure every later operation would repeat (none yet).
     blocker: dict[str, Any] | None = None
     try:
-        client, access_key = make_client(endpoint, inputs["credentials"], timeout,
-                                         inputs.get("ca_bundle"))
+        client, access_key = make_client(endpoint, inputs["credentials"], timeout, ca_bundle)
     except Exception as exc:  # noqa: BLE001 - boto3 refuses partial credentials up front
         client, access_key = None, os.environ.get("AWS_ACCESS_KEY_ID", "(none)")
         blocker = {**_error(exc), "blocked_by": "client"}
@@ -151,11 +161,12 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
                 record.update(ok=False, error_code="DataMismatch", exception="DataMismatch",
                               error="the object read back differs from what was written")
         except Exception as exc:  # noqa: BLE001 - every failure is the evidence
-            record.update(_error(exc))
+            record.update(_error(exc, endpoint, timeout))
         record["seconds"] = round(time.monotonic() - began, 3)
         records.append(record)
         code = record.get("error_code")
-        if not record["ok"] and (code in BLOCKING or (op in BUCKET_OPS and code in NO_BUCKET)):
+        if not record["ok"] and (code in BLOCKING or "tls" in record
+                                 or (op in BUCKET_OPS and code in NO_BUCKET)):
             blocker = {k: record[k] for k in ("ok", "error_code", "status", "exception", "error",
                                               "tls") if k in record}
             blocker["blocked_by"] = op

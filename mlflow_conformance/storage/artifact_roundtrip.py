@@ -41,7 +41,8 @@ def transfer(client: Any, run_id: str, artifact_path: str, workdir: str,
             record["ok"] = True
         except Exception as exc:  # noqa: BLE001 - the failure is the evidence
             value = None
-            record["ok"], (record["code"], record["error"]) = False, classify(exc)
+            record["ok"] = False
+            record["code"], record["error"], record["remedy"] = classify(exc)
         record["seconds"] = round(time.monotonic() - began, 3)
         steps.append(record)
         return value
@@ -140,8 +141,9 @@ def judge(evidence: Mapping[str, Any], where: str) -> Finding:
                       f"{len(SIZES)} artifacts ({moved} bytes)", **evidence)
     first = failed[0]
     code = first["code"]
+    # A classified exception carries its remedy (a TLS one names the client that failed).
     return Finding(Outcome.FAIL, code, f"{where}: {first['step']} failed: {first['error']}",
-                   evidence, REMEDIES.get(code, REMEDIES["artifact_failed"]))
+                   evidence, first.get("remedy") or REMEDIES.get(code, REMEDIES["artifact_failed"]))
 
 
 def discard(artifact_uri: str) -> None:

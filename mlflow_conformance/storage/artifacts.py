@@ -14,6 +14,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..findings import Finding, Outcome, passed
+
+# Names, not the module (see artifact_roundtrip: this module is shipped to executors by value).
+from ..tls import classify as tls_classify
+from ..tls import service_of
 from .s3_access import CODES as S3_CODES
 from .s3_access import REMEDIES as S3_REMEDIES
 
@@ -69,8 +73,10 @@ def schemes_in_use(evidence: Mapping[str, Any], default_root: str | None,
     return sorted(wanted)
 
 
-def classify(exc: BaseException) -> tuple[str, str]:
-    """(diagnosis code, one-line error) for an exception from the MLflow client."""
+def classify(exc: BaseException) -> tuple[str, str, str]:
+    """(diagnosis code, one-line error, remedy) for an exception from the MLflow client. A
+    TLS failure gets the connectivity probe's code (tls.classify) and the remedy of the client
+    that failed: boto3's settings for S3 itself, the tracking server's for the server."""
     chain: list[BaseException] = []
     seen: BaseException | None = exc
     while seen is not None and len(chain) < 6:
@@ -78,13 +84,21 @@ def classify(exc: BaseException) -> tuple[str, str]:
         seen = seen.__cause__ or seen.__context__
     text = " <- ".join(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
                        for e in chain)[:600]
+    found_tls = tls_classify(exc, service_of(exc))
+    if found_tls is not None:
+        return found_tls.code, text, found_tls.remedy
+    code = _code(chain, text)
+    return code, text, REMEDIES.get(code, REMEDIES["artifact_failed"])
+
+
+def _code(chain: list[BaseException], text: str) -> str:
     names = [type(e).__name__ for e in chain]
     found = _S3_ERROR.search(text)
     if found and found.group(1) in S3_CODES:
-        return S3_CODES[found.group(1)], text
+        return S3_CODES[found.group(1)]
     for name in names:
         if name in S3_CODES:
-            return S3_CODES[name], text
+            return S3_CODES[name]
     if "no-serve-artifacts" in text or "503" in text:
-        return "artifacts_disabled", text
-    return "artifact_failed", text
+        return "artifacts_disabled"
+    return "artifact_failed"

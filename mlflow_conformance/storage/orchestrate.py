@@ -11,6 +11,7 @@ from typing import Any
 from mlflow_conformance.cleanup.removal import s3_client
 from mlflow_conformance.spark.executors import ExecutorError, failure, run_in_task
 
+from .. import tls
 from ..deployment import Deployment
 from ..findings import Finding, Outcome
 from . import artifact_roundtrip as roundtrip
@@ -44,10 +45,12 @@ def refusals(deployment: Deployment, prefix: str, timeout: float) -> Finding:
         results = refusal_results(deployment, prefix, timeout)
     except (BotoCoreError, ClientError) as exc:
         error = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
-        code = s3_access.classify({"op": "put_object", "error_code": error})
+        found = tls.classify(exc, "s3", deployment.s3_endpoint, timeout)
+        code = found.code if found else s3_access.classify({"op": "put_object",
+                                                            "error_code": error})
         return Finding(Outcome.ERROR, code, f"the driver identity could not write the object "
                        f"the refusal checks read ({error}): {exc}", {"error_code": error},
-                       s3_access.REMEDIES[code])
+                       found.remedy if found else s3_access.REMEDIES[code])
     return s3_access.judge_refusals(results)
 
 
@@ -71,10 +74,9 @@ def driver_round_trip(client: Any, scheme: str, bucket: str | None, run_id: str,
     try:
         run = roundtrip.start_run(client, scheme, bucket, run_id, record)
     except Exception as exc:  # noqa: BLE001 - the failure is the finding
-        code, text = artifacts.classify(exc)
+        code, text, remedy = artifacts.classify(exc)
         return Finding(Outcome.FAIL, code, f"driver, {scheme}: could not create the "
-                       f"experiment and run: {text}", {"scheme": scheme},
-                       artifacts.REMEDIES.get(code, artifacts.REMEDIES["artifact_failed"]))
+                       f"experiment and run: {text}", {"scheme": scheme}, remedy)
     with tempfile.TemporaryDirectory() as workdir:
         evidence = roundtrip.transfer(client, run.info.run_id, "driver", workdir)
     evidence.update(scheme=scheme, artifact_uri=run.info.artifact_uri)

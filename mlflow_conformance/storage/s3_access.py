@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
+from ..tls import TLS_CODES, tls_diagnosis, tls_remedy
 
 # S3 error codes (or botocore exception names) → diagnosis codes.
 CODES = {
@@ -41,12 +42,20 @@ REMEDIES = {
                         "storage health",
     "s3_not_refused": "tighten the bucket policy: this identity must not be allowed this operation",
     "s3_error": "see the evidence's S3 error code",
+    # A TLS failure towards S3: the connectivity probe's codes, remedies naming boto3's settings.
+    **{code: tls_remedy(code, "s3") for code in TLS_CODES},
 }
 
 
 def classify(record: Mapping[str, Any]) -> str:
-    """The diagnosis code of one failed operation."""
+    """The diagnosis code of one failed operation: the TLS code the probe recorded (``tls``)
+    first; an SSLError recorded where the probe could not classify it (an executor task
+    without the connectivity probe) gets the same classification here."""
+    if record.get("tls"):
+        return str(record["tls"])
     error = str(record.get("error_code", ""))
+    if "SSL" in error:
+        return tls_diagnosis(str(record.get("error", ""))) or "tls_handshake_failed"
     if error == "404" and record.get("op") == "head_bucket":
         return "s3_no_such_bucket"
     return CODES.get(error, "s3_error")

@@ -27,9 +27,10 @@ def credentials(identity: S3Identity | None) -> Any:
 
 def inputs(deployment: Deployment, prefix: str, plan: str, creds: Any, timeout: float,
            shared_key: str | None = None, large_bytes: int = LARGE_BYTES) -> dict[str, Any]:
+    # ca_bundle: --s3-ca-bundle, a local path; a probe pod gets the file itself (manifests).
     return {"endpoint": deployment.s3_endpoint, "bucket": deployment.bucket, "prefix": prefix,
             "plan": plan, "credentials": creds, "timeout": timeout, "shared_key": shared_key,
-            "large_bytes": large_bytes}
+            "large_bytes": large_bytes, "ca_bundle": deployment.s3_ca_bundle}
 
 
 def on_driver(checks: list[dict[str, Any]], timeout: float) -> list[dict[str, Any]]:

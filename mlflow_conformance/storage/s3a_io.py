@@ -8,13 +8,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
+from ..tls import TLS_CODES, tls_diagnosis, tls_remedy
 from .s3_access import REMEDIES as S3_REMEDIES
 
 ROWS = 1000
-# (pattern in the Java error, diagnosis code); the first match wins.
-PATTERNS = (
+# (pattern in the Java error, diagnosis code); the first match wins. Classes that do not load
+# come first, then the JVM's TLS failures (JVM_TLS), then what S3 or the network answered.
+CLASS_PATTERNS = (
     (r"ClassNotFoundException.*S3AFileSystem", "jar_missing"),
     (r"NoSuchMethodError|NoClassDefFoundError", "jar_version_mismatch"),
+)
+PATTERNS = (
     (r"InvalidAccessKeyId", "s3_invalid_key"),
     (r"SignatureDoesNotMatch", "s3_signature_mismatch"),
     (r"AccessDenied|403 Forbidden|Status Code: 403", "s3_access_denied"),
@@ -29,7 +33,14 @@ REMEDIES = {
     "s3a_path_style_off": "set spark.hadoop.fs.s3a.path.style.access=true for a non-AWS endpoint",
     "s3a_io_failed": "see the Spark error in the evidence",
     **S3_REMEDIES,
+    **{code: tls_remedy(code, "s3a") for code in TLS_CODES},  # the JVM's settings, not boto3's
 }
+
+
+# The JVM's TLS exceptions (JSSE, under S3A's HTTP client); their code is the connectivity
+# probe's (tls_diagnosis), the same as for Python clients.
+JVM_TLS = re.compile(r"javax\.net\.ssl|SSLHandshakeException|SSLException|CertPath|"
+                     r"CertificateExpired|CertificateNotYetValid")
 
 
 def classify(error: str, bucket: str) -> str:
@@ -38,6 +49,11 @@ def classify(error: str, bucket: str) -> str:
         return "s3a_path_style_off"
     if "UnknownHostException" in error:
         return "s3_unreachable"
+    for pattern, code in CLASS_PATTERNS:
+        if re.search(pattern, error):
+            return code
+    if JVM_TLS.search(error):
+        return tls_diagnosis(error) or "tls_handshake_failed"
     for pattern, code in PATTERNS:
         if re.search(pattern, error):
             return code

@@ -3,7 +3,8 @@
 The MLflow client reports everything as MlflowException; the code is recovered from the
 structured error (MLflow's JSON error code) or, where some other server answered, from the
 HTTP status in the client's message. A 404 with MLflow's RESOURCE_DOES_NOT_EXIST means the
-entity is missing; a 404 without it means the route itself is missing.
+entity is missing; a 404 without it means the route itself is missing. A TLS failure gets the
+connectivity probe's code and remedy (tls.classify), whichever client raised it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlflow_conformance import tls
 from mlflow_conformance.transport.rest import RestError
 
 REMEDIES = {
@@ -44,10 +46,13 @@ class Diagnosis:
     message: str
     outcome: str = "fail"  # "error" when the harness itself broke
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Where the code alone does not decide it: a TLS remedy names the settings of the client
+    # that failed (the tracking server's or boto3's).
+    hint: str = ""
 
     @property
     def remedy(self) -> str:
-        return REMEDIES.get(self.code, "")
+        return self.hint or REMEDIES.get(self.code, "")
 
 
 def _by_status(status: int, body: str) -> str:
@@ -91,6 +96,11 @@ def classify(exc: BaseException) -> Diagnosis:
     """The diagnosis for an exception raised while talking to the server or the store."""
     text = f"{type(exc).__name__}: {exc}"
     first = text.splitlines()[0][:500]
+    # Before the transport words: a TLS failure must not read as connection_refused.
+    found_tls = tls.classify(exc, tls.service_of(exc))
+    if found_tls is not None:
+        return Diagnosis(found_tls.code, first, evidence={"tls": found_tls.error[:300]},
+                         hint=found_tls.remedy)
     if isinstance(exc, RestError):
         code = (_by_error_code(exc.error_code, exc.body_message) if exc.error_code
                 else _by_status(exc.status, exc.body_message))
