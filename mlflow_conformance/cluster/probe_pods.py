@@ -100,6 +100,9 @@ class PodProbes:
     # Per namespace, the permissions the RBAC preflight found missing there: no pod is
     # tried in that namespace without them.
     missing: dict[str, list[str]] = field(default_factory=dict)
+    # Called with (namespace, name, text) for each log read: the bundle keeps what the
+    # harness read (the pod is deleted right after; its log is not read twice).
+    on_log: Callable[[str, str, str], None] = lambda namespace, name, text: None
     _created: list[tuple[str, str, str]] = field(default_factory=list)
     _code_ready: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -169,12 +172,14 @@ class PodProbes:
 
     def _log(self, namespace: str, name: str) -> str:
         try:
-            return str(self.kube.core.read_namespaced_pod_log(
+            text = str(self.kube.core.read_namespaced_pod_log(
                 name, namespace, container="probe", tail_lines=LOG_TAIL_LINES,
                 **self.kube.bound))
         except Exception as exc:  # noqa: BLE001 - no log is a crash without lines
             log.warning("could not read the log of pod %s/%s: %s", namespace, name, exc)
             return ""
+        self.on_log(namespace, name, text)
+        return text
 
     def _create(self, kind: str, namespace: str, body: dict[str, Any]) -> None:
         name = body["metadata"]["name"]
