@@ -24,6 +24,11 @@ TRANSPORT_SET = "transport"
 # `module:name` under mlflow_conformance: a judge function, or a key of the FINDINGS a
 # producer module declares (mlflow_conformance.binding resolves it).
 CHECK_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*:[a-z_][a-z0-9_]*$")
+REQUIRED_FIELDS = ("id", "area", "title", "statement", "severity", "promises", "footprint",
+                   "remediation", "check", "diagnoses")
+# A misspelt optional field would be silently ignored (a `treshold` that never gates): every
+# field an entry may carry is named here, anything else is rejected.
+OPTIONAL_FIELDS = ("threshold",)
 
 
 class CatalogError(ValueError):
@@ -42,10 +47,15 @@ class Requirement:
     remediation: str
     diagnoses: tuple[str, ...]
     check: str  # what produces the finding (see CHECK_RE)
+    # The check measures against a machine-dependent limit (latency, throughput): a miss gates
+    # only under --profile release (report.results.gates).
+    threshold: bool = False
 
     def golden_line(self) -> str:
+        # The threshold flag decides where the requirement gates: guarded like the severity.
         return (f"{self.id} {self.severity} {self.footprint} {self.area} "
-                f"{','.join(self.promises)} {','.join(self.diagnoses)}")
+                f"{','.join(self.promises)} {','.join(self.diagnoses)}"
+                + (" threshold" if self.threshold else ""))
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,14 @@ def parse(texts: Mapping[str, str]) -> Catalog:
         raise CatalogError(f"generic diagnosis codes missing: {missing_generic}")
     requirements: dict[str, Requirement] = {}
     for entry in entries:
+        unknown_fields = sorted(set(entry) - {*REQUIRED_FIELDS, *OPTIONAL_FIELDS})
+        if unknown_fields:
+            raise CatalogError(f"requirement {entry.get('id', '?')}: unknown field(s) "
+                               f"{unknown_fields} (fields: {', '.join(REQUIRED_FIELDS)}; "
+                               f"optional: {', '.join(OPTIONAL_FIELDS)})")
+        if not isinstance(entry.get("threshold", False), bool):
+            raise CatalogError(f"requirement {entry.get('id', '?')}: threshold must be true or "
+                               "false")
         try:
             req = Requirement(
                 id=str(entry["id"]), area=str(entry["area"]), title=str(entry["title"]),
@@ -108,7 +126,7 @@ def parse(texts: Mapping[str, str]) -> Catalog:
                 promises=tuple(entry["promises"]), footprint=str(entry["footprint"]),  # type: ignore[arg-type]
                 remediation=str(entry["remediation"]),
                 diagnoses=expand(entry["diagnoses"], code_sets),  # type: ignore[arg-type]
-                check=str(entry["check"]))
+                check=str(entry["check"]), threshold=bool(entry.get("threshold", False)))
         except KeyError as exc:
             raise CatalogError(f"requirement {entry.get('id', '?')} lacks {exc}") from None
         if not CHECK_RE.match(req.check):

@@ -63,6 +63,14 @@ class Deployment:
                            self.tracking_client_cert)
 
     @property
+    def hadoop_conf(self) -> dict[str, str]:
+        """The Hadoop settings every job gets: spark_conf's spark.hadoop.* without the prefix
+        (Spark copies them into each job's Hadoop configuration)."""
+        prefix = "spark.hadoop."
+        return {k.removeprefix(prefix): v for k, v in self.spark_conf.items()
+                if k.startswith(prefix)}
+
+    @property
     def identities(self) -> tuple[S3Identity, ...]:
         seen = [i for i in (self.driver_identity, self.executor_identity) if i]
         return tuple(dict.fromkeys([*seen, *self.other_identities]))

@@ -338,6 +338,9 @@ class OptionSpec:
 
 
 PROFILES = ("smoke", "full", "release")
+# A profile's own defaults for options not given (command line or environment): a release
+# gate is strict without being told.
+PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"release": {"fail-on": "should"}}
 ARTIFACT_MODES = ("proxied", "direct")
 
 OPTIONS: tuple[OptionSpec, ...] = (
@@ -414,7 +417,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("udf-min-rows-per-second", "spark_udf throughput below this fails "
                "(below_threshold).", positive_float, 20000.0, metavar="ROWS"),
     # Behaviour.
-    OptionSpec("profile", "Which checks run: smoke (read-only, fast), full, release.",
+    OptionSpec("profile", "Which checks run and what gates: smoke (the read-only checks "
+               "only, no Spark session: changes nothing, seconds), full (every check; the "
+               "latency and throughput thresholds are reported but do not gate), release "
+               "(full, and the thresholds gate; --fail-on should unless --fail-on is given; "
+               "with --baseline a new failure gates too).",
                choice(*PROFILES), "full", metavar="NAME"),
     OptionSpec("probe-timeout", "Seconds allowed for each network step of a probe.",
                # An hour per step already turns a dead server into a day-long run; past ~1e9 s
@@ -437,7 +444,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                fallback_env=("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE")),
     OptionSpec("fail-on", "What makes the exit code non-zero: must (a must requirement fails), "
                "should (any must or should fails), regression (only new failures against "
-               "--baseline). pytest owns --strict, so `--fail-on should` is the strict mode.",
+               "--baseline). pytest owns --strict, so `--fail-on should` is the strict mode "
+               "(the default of --profile release).",
                choice("must", "should", "regression"), "must", metavar="LEVEL"),
     OptionSpec("baseline", "results.json of the last good run: each requirement is classified "
                "as new failure, still failing, not rechecked, fixed, unchanged, new requirement "
@@ -489,6 +497,7 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    defaulted: set[str] = set()
     for spec in OPTIONS:
         raw = given.get(spec.name)
         source = f"--{spec.name}"
@@ -502,12 +511,16 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
             # pair): the converter makes it the value's type.
             values[spec.name] = (spec.convert(spec.default) if isinstance(spec.default, str)
                                  else spec.default)
+            defaulted.add(spec.name)
             continue
         try:
             # Command-line values were converted by argparse already; env values are text.
             values[spec.name] = spec.convert(raw) if isinstance(raw, str) else raw
         except OptionError as exc:
             raise OptionError(f"{source}: {exc}") from None
+    for name, value in PROFILE_DEFAULTS.get(values["profile"], {}).items():
+        if name in defaulted:
+            values[name] = value
     targets = [name for name in ("local", "tracking-uri", "cluster") if values.get(name)]
     if len(targets) > 1:
         raise OptionError("choose one target: " + " and ".join("--" + t for t in targets)

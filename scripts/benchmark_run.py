@@ -1,6 +1,9 @@
-"""Time the full local conformance run with the embedded stack started cold (issue 10).
+"""Time the full local conformance run with the embedded stack started cold (issue 10), or
+(--smoke) a `--profile smoke` run against the stack kept up by `stack up` (issue 14).
 
     .venv/bin/python scripts/benchmark_run.py [--repeat 3] [--json] [-- pytest args]
+    .venv/bin/python -m mlflow_conformance stack up
+    .venv/bin/python scripts/benchmark_run.py --smoke [--repeat 5]
 
 Each repetition is a fresh `.venv/bin/pytest -p no:cacheprovider` (the pytest beside this
 Python, as `make conformance` runs it) in the checkout, with its own temporary --report-dir.
@@ -9,6 +12,12 @@ MLFLOW_CONFORMANCE_STACK_POINTER naming a file that does not exist, so each one 
 stops) its own stack; a run that says it reused a stack anyway is not counted. The harness's
 other MLFLOW_CONFORMANCE_* variables are dropped, so the environment cannot name another
 target.
+
+With --smoke each run is `--profile smoke` against the kept stack instead: the runs keep
+MLFLOW_CONFORMANCE_STACK_POINTER as given (the kept stack's pointer), the script refuses to
+start (exit 4) when no kept stack is running, and only runs that say they reused it count.
+Whether Python may write bytecode caches (PYTHONDONTWRITEBYTECODE) is recorded: without them
+every run compiles the harness's modules again, about 2 s of a smoke run.
 
 Per run: the load average before it, the wall time until the "verdict:" line and until exit,
 the exit code, the stack's start-up as the run reports it, and from results.json where the
@@ -50,12 +59,14 @@ class Run:
     verdict: str = ""
     stack: float | None = None  # the stack's start-up as the run printed it
     cold: bool = True
+    kept_stack: bool = False  # --smoke: the run must reuse the kept stack to count
     phases: dict[str, Any] = field(default_factory=dict)
     tail: list[str] = field(default_factory=list)
 
     @property
     def counted(self) -> bool:
-        return self.exit_code == 0 and self.cold and self.to_verdict is not None
+        return (self.exit_code == 0 and self.cold != self.kept_stack
+                and self.to_verdict is not None)
 
 
 def split_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -69,9 +80,13 @@ def split_args(argv: list[str]) -> tuple[list[str], list[str]]:
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     own, pytest_args = split_args(argv)
     parser = argparse.ArgumentParser(
-        description="Median wall time of the full local conformance run, stack started cold.",
+        description="Median wall time of the full local conformance run, stack started cold "
+                    "(or, with --smoke, of smoke runs against the kept stack).",
         epilog="Arguments after `--` go to pytest.")
     parser.add_argument("--repeat", type=positive, default=3, help="runs (default 3)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="time `--profile smoke` against the stack kept up by `python -m "
+                             "mlflow_conformance stack up` (it must be running)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--show-output", action="store_true",
                         help="pass each run's output through (to stderr)")
@@ -121,15 +136,32 @@ def pytest_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pytest"]
 
 
-def child_env(scratch: Path) -> dict[str, str]:
+def child_env(scratch: Path, kept_stack: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_CONFORMANCE_")}
-    env[POINTER_ENV] = str(scratch / "no-kept-stack")  # never exists: the stack starts cold
+    if kept_stack:
+        if os.environ.get(POINTER_ENV):  # the kept stack this environment names
+            env[POINTER_ENV] = os.environ[POINTER_ENV]
+    else:
+        env[POINTER_ENV] = str(scratch / "no-kept-stack")  # never exists: the stack starts cold
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
-def run_once(index: int, pytest_args: list[str], show: bool) -> Run:
-    run = Run(index, os.getloadavg())
+def own_args(smoke: bool, pytest_args: list[str]) -> list[str]:
+    """The pytest arguments of each run: --smoke adds the profile (a later one given after
+    `--` wins, as pytest takes the last)."""
+    return ["--profile", "smoke", *pytest_args] if smoke else list(pytest_args)
+
+
+def kept_stack_running() -> bool:
+    """Whether `stack status` (in this Python, with this environment) finds a kept stack."""
+    done = subprocess.run([sys.executable, "-m", "mlflow_conformance", "stack", "status"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    return done.returncode == 0
+
+
+def run_once(index: int, pytest_args: list[str], show: bool, kept_stack: bool = False) -> Run:
+    run = Run(index, os.getloadavg(), kept_stack=kept_stack)
     with tempfile.TemporaryDirectory(prefix="mc-benchmark-") as folder:
         scratch = Path(folder)
         report_dir = scratch / "report"
@@ -137,7 +169,7 @@ def run_once(index: int, pytest_args: list[str], show: bool) -> Run:
                 *pytest_args]
         began = time.monotonic()
         lines: list[str] = []
-        proc = subprocess.Popen(argv, cwd=REPO, env=child_env(scratch), text=True,
+        proc = subprocess.Popen(argv, cwd=REPO, env=child_env(scratch, kept_stack), text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         try:
@@ -175,6 +207,7 @@ def summary(runs: list[Run], pytest_args: list[str]) -> dict[str, Any]:
     return {
         "command": [*pytest_command(), "-p", "no:cacheprovider", *pytest_args],
         "cpus": os.cpu_count(),
+        "bytecode_cache": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
         "runs": [{**asdict(r), "counted": r.counted} for r in runs],
         "counted": len(counted),
         "median_to_verdict": median([r.to_verdict for r in counted if r.to_verdict is not None]),
@@ -193,14 +226,17 @@ def print_table(data: dict[str, Any]) -> None:
           f"{'tests s':>7}  load before (1/5/15 min)")
     for r in data["runs"]:
         load = "/".join(f"{x:.2f}" for x in r["load"])
-        note = "" if r["counted"] else ("  NOT COUNTED" + ("" if r["cold"] else
-                                                            " (reused a kept stack)"))
+        wrong_stack = r["cold"] == r["kept_stack"]
+        note = "" if r["counted"] else "  NOT COUNTED" + (
+            "" if not wrong_stack else " (started its own stack)" if r["kept_stack"]
+            else " (reused a kept stack)")
         print(f"{r['index']:>3}  {r['exit_code']:>4}  {_fmt(r['to_verdict']):>9}  "
               f"{_fmt(r['wall']):>6}  {_fmt(r['stack']):>7}  "
               f"{_fmt(r['phases'].get('tests_total')):>7}  {load}{note}")
     print(f"median of {data['counted']} counted run(s): {_fmt(data['median_to_verdict'])} s to "
           f"the verdict, {_fmt(data['median_wall'])} s to exit, stack "
-          f"{_fmt(data['median_stack'])} s ({data['cpus']} CPUs)")
+          f"{_fmt(data['median_stack'])} s ({data['cpus']} CPUs, bytecode cache "
+          f"{'on' if data['bytecode_cache'] else 'off: PYTHONDONTWRITEBYTECODE is set'})")
     last = next((r for r in reversed(data["runs"]) if r["phases"]), None)
     if last is not None:
         print(f"\nwhere the time went in run {last['index']} (seconds):")
@@ -218,11 +254,16 @@ def print_table(data: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args, pytest_args = parse(sys.argv[1:] if argv is None else argv)
+    pytest_args = own_args(args.smoke, pytest_args)
+    if args.smoke and not kept_stack_running():
+        print("--smoke times runs against a kept stack and none is running: start one with "
+              "`python -m mlflow_conformance stack up`", file=sys.stderr)
+        return 4
     runs = []
     for index in range(1, args.repeat + 1):
         load = "/".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"run {index}/{args.repeat}: load average {load} ...", file=sys.stderr, flush=True)
-        run = run_once(index, pytest_args, args.show_output)
+        run = run_once(index, pytest_args, args.show_output, args.smoke)
         print(f"run {index}/{args.repeat}: exit {run.exit_code}, {_fmt(run.to_verdict)} s to "
               f"the verdict, {run.wall:.1f} s to exit", file=sys.stderr, flush=True)
         runs.append(run)

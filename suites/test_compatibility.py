@@ -1,5 +1,8 @@
 """Versions of what runs where: mlflow on driver and executors against the server, the
-logged-models API, Python, pyspark against the JVM, client packages (P4.1, P4.2, P10.3)."""
+logged-models API, Python, pyspark against the JVM, client packages (P4.1, P4.2, P10.3).
+
+The driver's side needs no Spark session (--profile smoke starts none); the executors' and
+the JVM's do."""
 
 import pytest
 
@@ -7,8 +10,8 @@ from mlflow_conformance.compat import env_policy, versions
 
 
 @pytest.mark.requirement("CMP-001")
-def test_driver_mlflow_matches_the_server(runtime_environments, tracking_server_facts, check):
-    client = runtime_environments["driver"]["packages"]["mlflow"]
+def test_driver_mlflow_matches_the_server(driver_environment, tracking_server_facts, check):
+    client = driver_environment["packages"]["mlflow"]
     check(versions.judge_client(client, tracking_server_facts, "driver"))
 
 
@@ -20,8 +23,8 @@ def test_executor_mlflow_matches_the_server(runtime_environments, tracking_serve
 
 
 @pytest.mark.requirement("CMP-003")
-def test_server_has_the_logged_models_api(runtime_environments, tracking_server_facts, check):
-    client = runtime_environments["driver"]["packages"]["mlflow"]
+def test_server_has_the_logged_models_api(driver_environment, tracking_server_facts, check):
+    client = driver_environment["packages"]["mlflow"]
     check(versions.judge_logged_models(client, tracking_server_facts))
 
 

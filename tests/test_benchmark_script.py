@@ -83,3 +83,32 @@ def test_phase_figures_sum_per_suite_file_and_rank_setups(bench):
     assert [s["nodeid"] for s in figures["slowest_setups"][:2]] == [
         "suites/test_a.py::t1", "suites/test_b.py::t3"]
     assert figures["tests_total"] == 12.5
+
+
+def test_smoke_mode_runs_the_smoke_profile_against_the_kept_stack(bench, tmp_path, monkeypatch):
+    args, pytest_args = bench.parse(["--smoke", "--repeat", "5", "--", "-k", "versions"])
+    assert (args.smoke, args.repeat) == (True, 5)
+    assert bench.own_args(args.smoke, pytest_args) == ["--profile", "smoke", "-k", "versions"]
+    assert bench.own_args(False, pytest_args) == ["-k", "versions"]
+    monkeypatch.setenv("MLFLOW_CONFORMANCE_STACK_POINTER", "/somewhere/kept-pointer")
+    monkeypatch.setenv("MLFLOW_CONFORMANCE_PROFILE", "full")  # never another profile
+    env = bench.child_env(tmp_path, kept_stack=True)
+    assert env["MLFLOW_CONFORMANCE_STACK_POINTER"] == "/somewhere/kept-pointer"
+    assert "MLFLOW_CONFORMANCE_PROFILE" not in env
+
+
+def test_smoke_runs_count_only_when_they_reused_the_kept_stack(bench):
+    reused = bench.Run(1, (0.1, 0.2, 0.3), exit_code=0, wall=4.0, to_verdict=3.0, cold=False,
+                       kept_stack=True)
+    own = bench.Run(2, (0.1, 0.2, 0.3), exit_code=0, wall=20.0, to_verdict=19.0, cold=True,
+                    kept_stack=True)
+    assert [r.counted for r in (reused, own)] == [True, False]
+    data = bench.summary([reused, own], ["--profile", "smoke"])
+    assert (data["counted"], data["median_wall"]) == (1, 4.0)
+    assert isinstance(data["bytecode_cache"], bool)
+
+
+def test_smoke_mode_refuses_without_a_kept_stack(bench, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_CONFORMANCE_STACK_POINTER", str(tmp_path / "no-pointer"))
+    assert bench.main(["--smoke", "--repeat", "1"]) == 4
+    assert "stack up" in capsys.readouterr().err

@@ -12,8 +12,9 @@ from mlflow_conformance.report import gate
 from tests.test_report_inner_run import inner_run, outcome_suite
 from tests.test_results_model import synthetic_catalog, synthetic_results
 
-# The real catalog has only must requirements: this conftest hook makes NET-001 a should
-# requirement in the results, before the gate decides (the hook runs before it).
+# The real catalog's connectivity requirements are must ones: this conftest hook makes NET-001
+# a should requirement in the results, before the gate decides (the hook runs before it).
+# Profiles and threshold requirements: tests/test_profiles.py.
 NET_001_IS_SHOULD = '''
 
 def pytest_mlflow_conformance_results(config, results):

@@ -20,6 +20,7 @@ def valid():
     results.baseline = baseline.compare(synthetic_results(25).to_dict(), results.to_dict(),
                                         source="reports/old/results.json")
     results.gate = gate.decide(results, "regression", 1)
+    results.gating = gate.judged(results, "regression", results.gate["exit_code"])
     return results.to_dict()
 
 
@@ -45,6 +46,10 @@ def test_the_model_writes_what_the_schema_says(valid):
     (lambda d: d["baseline"]["changes"][0].update({"class": "better"}), "baseline"),
     (lambda d: d.update(started="yesterday"), "started"),
     (lambda d: d.update(surprise=1), "(top): Additional properties"),
+    (lambda d: d.update(profile="nightly"), "profile"),
+    (lambda d: d["gating"].update(profile="nightly"), "gating"),
+    (lambda d: d["gating"]["decided_by"].append("net-1"), "gating"),
+    (lambda d: d["requirements"][0].update(threshold="yes"), "requirements/0/threshold"),
 ])
 def test_the_schema_rejects_drift(valid, change, where):
     broken = copy.deepcopy(valid)

@@ -110,8 +110,12 @@ def summary_lines(results: RunResults) -> list[str]:
     gate_record = results.gate or {}
     lines = [f"verdict: {results.verdict} ({counts}); exit code "
              f"{gate_record.get('exit_code')} ({gate_record.get('meaning', '')})"]
+    decided = set((results.gating or {}).get("decided_by") or [])
+    # A missed threshold that gated a release is listed though it only warned (TRK-007).
     lines += [f"  {req.outcome.value.upper():5} {req.id} [{','.join(req.codes)}] {req.title}"
-              for req in results.requirements if req.outcome in (Outcome.FAIL, Outcome.ERROR)]
+              + (" (threshold, gates under --profile release)" if req.threshold else "")
+              for req in results.requirements
+              if req.outcome in (Outcome.FAIL, Outcome.ERROR) or req.id in decided]
     diff = results.baseline
     if diff:
         lines.append(f"baseline {diff['run_id']} ({diff['source']}): "

@@ -3,7 +3,8 @@
 Rules that make a conformance verdict trustworthy:
 - a requirement passes only when a test of it passed and none failed or errored;
 - all-skipped is ``skip``; a requirement no test of this run reached is ``skip`` too;
-- a run in which no requirement passed is INCONCLUSIVE, never CONFORMANT.
+- a run in which no requirement passed is INCONCLUSIVE, never CONFORMANT;
+- a threshold requirement (a limit that depends on the machine) gates only a release run.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from ..findings import Finding, Outcome, worst
 
 SCHEMA_VERSION = "1.0"
 CONFORMANT, NOT_CONFORMANT, INCONCLUSIVE = "CONFORMANT", "NOT CONFORMANT", "INCONCLUSIVE"
+# The profiles whose gate judges threshold requirements (latency, throughput): elsewhere a
+# shared CI machine's load would decide the exit code, so there they are reported only.
+THRESHOLD_PROFILES = ("release",)
 
 
 @dataclass
@@ -80,6 +84,7 @@ class RequirementResult:
     outcome: Outcome
     tests: list[str]  # node ids
     codes: list[str]  # diagnosis codes seen (not "ok"), sorted
+    threshold: bool = False  # the catalog's flag: gates only under THRESHOLD_PROFILES
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -121,18 +126,45 @@ def judge_requirements(catalog: Catalog, tests: Iterable[TestResult]) -> list[Re
             severity=req.severity, promises=list(req.promises), footprint=req.footprint,
             remediation=req.remediation, outcome=aggregate(t.outcome for t in mine),
             tests=[t.nodeid for t in mine],
-            codes=sorted({t.code for t in mine if t.code != "ok"})))
+            codes=sorted({t.code for t in mine if t.code != "ok"}), threshold=req.threshold))
     return results
 
 
-def verdict(requirements: Iterable[RequirementResult], fail_on: str = "must") -> str:
+def gating_severity(requirement: RequirementResult) -> str:
+    """The severity a requirement gates at: a threshold gates at least as a should one (the
+    latency check is info, its miss a warning, yet a release stops on it)."""
+    return "should" if requirement.threshold and requirement.severity == "info" \
+        else requirement.severity
+
+
+def gates(requirement: RequirementResult, fail_on: str, profile: str) -> bool:
+    """Whether this requirement's result is judged by the gate at ``fail_on`` under
+    ``profile``: by severity (must; must and should; every one for regression), except that
+    a threshold requirement gates only under THRESHOLD_PROFILES."""
+    if requirement.threshold and profile not in THRESHOLD_PROFILES:
+        return False
+    if fail_on == "regression":
+        return True
+    levels = ("must", "should") if fail_on == "should" else ("must",)
+    return gating_severity(requirement) in levels
+
+
+def missed(requirement: RequirementResult) -> bool:
+    """A failure; for a threshold also a warning (its check warns when the measure is past
+    the limit but everything worked, e.g. TRK-007's slow_response)."""
+    return requirement.outcome is Outcome.FAIL or (
+        requirement.threshold and requirement.outcome is Outcome.WARN)
+
+
+def verdict(requirements: Iterable[RequirementResult], fail_on: str = "must",
+            profile: str = "full") -> str:
     """NOT CONFORMANT on a gating failure; INCONCLUSIVE when a gating check could not run
     (error) or nothing was verified at all; otherwise CONFORMANT."""
-    gating = ("must", "should") if fail_on == "should" else ("must",)
     reqs = list(requirements)
-    if any(r.outcome is Outcome.FAIL and r.severity in gating for r in reqs):
+    gating = [r for r in reqs if gates(r, fail_on, profile)]
+    if any(missed(r) for r in gating):
         return NOT_CONFORMANT
-    if any(r.outcome is Outcome.ERROR and r.severity in gating for r in reqs):
+    if any(r.outcome is Outcome.ERROR for r in gating):
         return INCONCLUSIVE
     if not any(r.outcome in (Outcome.PASS, Outcome.WARN) for r in reqs):
         return INCONCLUSIVE
@@ -151,14 +183,17 @@ class RunResults:
     environment: dict[str, Any]
     diagnoses: dict[str, str]
     fail_on: str = "must"
+    profile: str = "full"  # --profile: which checks ran and whether thresholds gate
     schema_version: str = SCHEMA_VERSION
     baseline: dict[str, Any] | None = None  # report.baseline.compare(): change per requirement
     gate: dict[str, Any] | None = None  # {"fail_on", "exit_code", "meaning"} once decided
+    # report.gate.judged(): {"profile", "requirements", "baseline", "decided_by"} with the gate
+    gating: dict[str, Any] | None = None
     bundle: str | None = None  # the diagnostics bundle beside results.json (--collect)
 
     @property
     def verdict(self) -> str:
-        return verdict(self.requirements, self.fail_on)
+        return verdict(self.requirements, self.fail_on, self.profile)
 
     def summary(self) -> dict[str, Any]:
         tests = Counter(t.outcome.value for t in self.tests)
@@ -183,6 +218,7 @@ class RunResults:
             "finished": self.finished,
             "verdict": self.verdict,
             "fail_on": self.fail_on,
+            "profile": self.profile,
             "summary": self.summary(),
             "target": self.target,
             "environment": self.environment,
@@ -191,6 +227,7 @@ class RunResults:
             "diagnoses": self.diagnoses,
             "baseline": self.baseline,
             "gate": self.gate,
+            "gating": self.gating,
             "bundle": self.bundle,
         }
 
@@ -202,5 +239,7 @@ class RunResults:
             tests=[TestResult.from_dict(t) for t in data["tests"]],
             requirements=[RequirementResult.from_dict(r) for r in data["requirements"]],
             environment=data["environment"], diagnoses=data["diagnoses"],
-            fail_on=data.get("fail_on", "must"), schema_version=data["schema_version"],
-            baseline=data.get("baseline"), gate=data.get("gate"), bundle=data.get("bundle"))
+            fail_on=data.get("fail_on", "must"), profile=data.get("profile", "full"),
+            schema_version=data["schema_version"],
+            baseline=data.get("baseline"), gate=data.get("gate"), gating=data.get("gating"),
+            bundle=data.get("bundle"))

@@ -7,7 +7,7 @@ Collection talks to the JVM; judging is pure over the collected evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
@@ -46,8 +46,15 @@ def collect(spark: Any) -> dict[str, Any]:
     return {"hadoop_version": str(jvm.org.apache.hadoop.util.VersionInfo.getVersion()),
             "spark_version": spark.version, "classes": classes,
             "hadoop_aws_version": found.group(1) if found else s3a.get("implementation_version"),
-            "settings": {key: conf.get(key) for key in SHOWN},
-            "secrets_present": {key: bool(conf.get(key)) for key in HIDDEN}}
+            **settings_of(conf.get)}
+
+
+def settings_of(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The fs.s3a.* evidence from a configuration's getter (the JVM's Hadoop configuration,
+    or the deployment description's Hadoop settings): the shown values, the credentials'
+    presence only."""
+    return {"settings": {key: get(key) for key in SHOWN},
+            "secrets_present": {key: bool(get(key)) for key in HIDDEN}}
 
 
 def needed_sdk(hadoop_version: str) -> str:
