@@ -28,6 +28,7 @@ from mlflow_conformance.netpol import command as netpol_command
 from mlflow_conformance.report import commands as report_commands
 from mlflow_conformance.stack import lifecycle as local_stack
 
+from . import progress
 from .options import ARTIFACT_MODES, OPTIONS_BY_NAME
 from .report import gate
 from .stack.process import StackError
@@ -59,7 +60,9 @@ def _stack(args: argparse.Namespace) -> int:
     if running is not None:
         print(f"a stack is already running at {running.tracking_uri}")
         return 0
-    state = local_stack.start(args.artifact_mode, progress=lambda m: print(m, flush=True))
+    # Its steps on stderr, one line each: stdout stays the line that says where the stack is.
+    with progress.installed(progress.LineSink(sys.stderr)):
+        state = local_stack.start(args.artifact_mode)
     local_stack.keep(state)
     print(f"stack up: tracking {state.tracking_uri}, S3 {state.s3_endpoint}. pytest runs reuse "
           "it; stop it with: python -m mlflow_conformance stack down")

@@ -60,3 +60,19 @@ def scratch() -> Iterator[str]:
         yield space.open()
     finally:
         space.close()
+
+
+def write_private(path: Path, content: str | bytes) -> None:
+    """A file only its owner can read from its first byte (written, then chmod, would show
+    it to anyone in between) and whole or not at all: a temporary file (mkstemp: 0600) in the
+    same folder, renamed over ``path``."""
+    data = content.encode() if isinstance(content, str) else content
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

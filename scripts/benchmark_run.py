@@ -44,7 +44,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 POINTER_ENV = "MLFLOW_CONFORMANCE_STACK_POINTER"
-STACK_READY = re.compile(r"stack ready in ([0-9.]+) s")
+STACK_READY = re.compile(r"starting the embedded stack … done in ([0-9.]+) s")
 REUSED = "reusing the stack kept up"
 TOP_SETUPS = 6
 

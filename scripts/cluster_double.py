@@ -25,7 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mlflow_conformance.stack import lifecycle  # noqa: E402 - after the path is set
+from mlflow_conformance import progress  # noqa: E402 - after the path is set
+from mlflow_conformance.stack import lifecycle  # noqa: E402
 from tests.cluster_double import running_cluster  # noqa: E402
 from tests.kube.platform import Platform  # noqa: E402
 
@@ -54,7 +55,8 @@ def main() -> int:
     parser.add_argument("pytest_args", nargs="*", help="after --: what to run")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="mlflow-conformance-cluster-double-"))
-    state = lifecycle.start("proxied", progress=print)
+    with progress.installed(progress.LineSink(sys.stderr)):
+        state = lifecycle.start("proxied")
     try:
         with running_cluster(folder) as cluster:
             platform = Platform(state)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_conformance.scratch import write_private
 from mlflow_conformance.stack import lifecycle as local_stack
 from mlflow_conformance.stack import mlflow_server, seaweed
 from mlflow_conformance.stack.process import GRPC_OFFSET, StackError
@@ -262,3 +263,16 @@ def test_a_reused_pid_is_never_signalled(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(record.pid, signal.SIGKILL)
+
+
+def test_files_holding_secrets_are_private_from_their_first_byte(tmp_path):
+    """Even under a permissive umask: created 0600 (mkstemp), never chmod'ed afterwards, and
+    only the finished file appears under its name."""
+    previous = os.umask(0)
+    try:
+        write_private(tmp_path / "secret.json", "s3cret")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "secret.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "secret.json").read_text() == "s3cret"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.json"]

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from ..cluster import rbac
 from ..cluster.kube import Kube, read_log, status_of
 from ..cluster.probe_pods import LOG_TAIL_LINES
 from ..redact import is_secret_key
+from ..scratch import write_private
 from .archive import BundleFile, Omitted
 from .collect import TAIL_BYTES, TAIL_LINES, CollectContext, Collected, Collector, run_collectors
 
@@ -316,19 +315,6 @@ def cluster_collectors() -> list[Collector[ClusterScope]]:
 
 # -- the snapshot: from the process that holds the client to the one that packs -----------
 
-def _private_write(path: Path, content: bytes) -> None:
-    """Written whole or not at all, readable by this user only (not yet redacted)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def snapshot(scope: ClusterScope, folder: Path,
              collectors: Sequence[Collector[ClusterScope]] | None = None) -> Path:
     """Run the cluster collectors now and keep what they gave in ``folder``."""
@@ -341,7 +327,7 @@ def snapshot(scope: ClusterScope, folder: Path,
             "omitted": [{"path": o.path, "source": o.source, "reason": o.reason}
                         for o in omitted]}
     path = folder / SNAPSHOT
-    _private_write(path, json.dumps(data).encode())
+    write_private(path, json.dumps(data).encode())
     return path
 
 
@@ -356,7 +342,7 @@ def read_snapshot(path: Path) -> list[Collected]:
 def keep_probe_log(folder: Path, namespace: str, pod: str, text: str) -> None:
     """What the harness read from a probe pod's log, kept for the bundle (the pod is deleted
     right after; it is not read twice)."""
-    _private_write(folder / PROBE_LOGS / f"{namespace}_{pod}.log", text.encode())
+    write_private(folder / PROBE_LOGS / f"{namespace}_{pod}.log", text.encode())
 
 
 def probe_logs(folder: Path) -> Iterator[BundleFile]:

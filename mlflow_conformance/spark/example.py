@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import progress
 from ..scratch import scratch
 from . import readback
 
@@ -99,22 +100,32 @@ def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
         on_run: Any = None) -> dict[str, Any]:
     """Run the example as the page shows it (plus the variant's autologgers and evaluator);
     ``on_run(run_id)`` is called as soon as the run exists (the cleanup ledger)."""
+    with progress.step(f"running the Spark autolog example ({variant.name})"):
+        return _run(spark, experiment_id, variant, tags, on_run)
+
+
+def _run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
+         on_run: Any) -> dict[str, Any]:
     import mlflow
     from pyspark.ml.evaluation import RegressionEvaluator
     from pyspark.ml.regression import LinearRegression
 
+    progress.update("enabling autolog")
     autologs = _enable(variant)
     began = time.monotonic()
     try:
+        progress.update("reading the sample data")
         data = spark.read.format("libsvm").load(sample_data_path())
         train, test = data.randomSplit([0.7, 0.3], seed=7)
         with mlflow.start_run(experiment_id=experiment_id, run_name=RUN_NAME,
                               tags=tags) as active:
             if on_run is not None:
                 on_run(active.info.run_id)
+            progress.update("fitting LinearRegression")
             model = LinearRegression(**ESTIMATOR_PARAMS).fit(train)
             fitted = time.monotonic()
             if variant.evaluate:
+                progress.update("evaluating")
                 # MLflow names the metric after this variable: rmse_test.
                 RegressionEvaluator().evaluate(model.transform(test))
             if variant.custom_param_in_run:
@@ -128,10 +139,12 @@ def run(spark: Any, experiment_id: str, variant: Variant, tags: dict[str, str],
                 mlflow.end_run()
         if variant.datasource and "error" not in autologs["spark"]:
             # The datasource tag is written asynchronously, from Spark's listener thread.
+            progress.update(f"waiting for the {DATASOURCE_TAG} tag")
             readback.wait_for_tag(active.info.run_id, DATASOURCE_TAG, seconds=10)
     finally:
         _disable()
     run_id = active.info.run_id
+    progress.update("reading the run and its model back")
     return {"variant": asdict(variant), "autologs": autologs, "run_id": run_id,
             "fit_seconds": round(fitted - began, 2), **readback.run_record(run_id),
             "model": readback.spark_model(spark, run_id, experiment_id, test)}

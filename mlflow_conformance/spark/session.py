@@ -4,6 +4,9 @@ environment its JVMs and Python workers are launched with."""
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+from .. import progress
 
 QUIET_CONF = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
 
@@ -44,3 +47,9 @@ def set_secrets(session: object, hadoop: dict[str, str]) -> None:
     configuration = session.sparkContext._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
     for key, value in hadoop.items():
         configuration.set(key, value)
+
+
+def get_or_create(builder: Any) -> Any:
+    """``builder.getOrCreate()`` as a step: the driver JVM takes seconds to come up."""
+    with progress.step("starting the Spark session"):
+        return builder.getOrCreate()

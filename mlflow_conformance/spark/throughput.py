@@ -19,6 +19,7 @@ from typing import Any
 
 from mlflow_conformance.spark.executors import summarise
 
+from .. import progress
 from ..findings import Finding, Outcome, passed
 from ..scratch import scratch
 from .udf import blocked, classify, feature_frame
@@ -64,25 +65,38 @@ def arrow_settings(spark: Any) -> dict[str, str | None]:
 @scratch()
 def measure(spark: Any, model_uri: str, columns: Sequence[str], rows: int = 200_000,
             partitions: int = 2, most: int = 7) -> dict[str, Any]:
+    with progress.step(f"measuring spark_udf throughput over {rows:,} rows"):
+        return _measure(spark, model_uri, columns, rows, partitions, most)
+
+
+def _measure(spark: Any, model_uri: str, columns: Sequence[str], rows: int, partitions: int,
+             most: int) -> dict[str, Any]:
     import mlflow
     import numpy as np
     import pandas as pd
 
     frame = feature_frame(spark, columns, rows, partitions).cache()
+    passes = 0
     try:
+        progress.update("caching the feature frame")
         frame.count()
         udf = mlflow.pyfunc.spark_udf(spark, model_uri)
 
-        def score() -> None:
+        def score() -> float:
+            nonlocal passes
+            # Shown outside the timed part: drawing costs milliseconds.
+            progress.update(f"spark_udf pass {passes}" if passes else "spark_udf warm-up pass")
+            passes += 1
             # A new plan every pass (re-running one plan reuses its shuffle output), and the
             # noop sink: every prediction is computed, nothing is collected.
-            frame.withColumn("prediction", udf(*columns)).write.format("noop") \
-                .mode("overwrite").save()
+            return _timed(lambda: frame.withColumn("prediction", udf(*columns))
+                          .write.format("noop").mode("overwrite").save())
 
-        warmup = _timed(score)
-        repeats, stable = until_stable(lambda: _timed(score), most=most)
+        warmup = score()
+        repeats, stable = until_stable(score, most=most)
     finally:
         frame.unpersist()
+    progress.update("predict() in this process, for the limit")
     model = mlflow.pyfunc.load_model(model_uri)
     local = pd.DataFrame(np.random.default_rng(0).random((rows, len(columns))),
                          columns=list(columns))

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlflow_conformance.spark.executors import summarise
 
+from .. import progress
 from ..findings import Finding, Outcome, passed
 from ..scratch import scratch
 
@@ -53,18 +54,27 @@ def classify(error: str) -> str:
 
 @scratch()
 def score(spark: Any, model_uri: str, columns: Sequence[str], rows: int) -> dict[str, Any]:
+    # Not the URI in the title: a registered model's name carries the run's long prefix.
+    with progress.step(f"scoring {rows:,} rows with spark_udf"):
+        return _score(spark, model_uri, columns, rows)
+
+
+def _score(spark: Any, model_uri: str, columns: Sequence[str], rows: int) -> dict[str, Any]:
     import mlflow
     import numpy as np
 
     evidence: dict[str, Any] = {"model_uri": model_uri, "rows": rows}
     try:
+        progress.update("loading the model into the UDF")
         udf = mlflow.pyfunc.spark_udf(spark, model_uri)  # env_manager "local", as the page
         scored = feature_frame(spark, columns, rows).withColumn("prediction", udf(*columns))
         evidence["result_type"] = scored.schema["prediction"].dataType.simpleString()
+        progress.update("scoring on Spark")
         frame = scored.toPandas()
     except Exception as exc:  # noqa: BLE001 - MlflowException or Py4JJavaError: the evidence
         error = summarise(exc)
         return {**evidence, "error": error, "code": classify(error)}
+    progress.update("predicting the same rows here")
     model = mlflow.pyfunc.load_model(model_uri)
     expected = np.asarray(model.predict(frame[list(columns)]), dtype="float64").ravel()
     got = frame["prediction"].to_numpy(dtype="float64", na_value=np.nan)

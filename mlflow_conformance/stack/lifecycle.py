@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .. import progress as display
 from ..deployment import Deployment, S3Identity
+from ..scratch import write_private
 from . import mlflow_server, postgres, seaweed
 from .process import ProcessRecord, StackError, alive, free_ports, start_time
 
@@ -35,7 +36,7 @@ class StackState:
     tracking_port: int
     s3_port: int
     pg_port: int
-    pg_password: str
+    pg_password: str = field(repr=False)  # pytest -l prints a state it finds in locals
     identities: list[S3Identity]
     processes: list[ProcessRecord] = field(default_factory=list)
     mlflow_version: str = ""
@@ -64,8 +65,7 @@ class StackState:
 
     def save(self) -> Path:
         path = self.state_file
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(asdict(self), indent=2))
+        write_private(path, json.dumps(asdict(self), indent=2))
         return path
 
     @classmethod
@@ -104,11 +104,16 @@ class StackState:
             known_gaps=LOCAL_GAPS, server_version=self.mlflow_version)
 
 
-Progress = Callable[[str], None]
+def start(artifact_mode: str = "proxied") -> StackState:
+    """Start PostgreSQL, SeaweedFS and mlflow server; one step of the progress display,
+    which each front end shows its way."""
+    with display.step("starting the embedded stack") as shown:
+        state = _start(artifact_mode)
+        shown.note = f"mlflow server {state.mlflow_version} at {state.tracking_uri}"
+    return state
 
 
-def start(artifact_mode: str = "proxied", progress: Progress | None = None) -> StackState:
-    say = progress or (lambda _msg: None)
+def _start(artifact_mode: str) -> StackState:
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="mlflow-conformance-stack-"))
     workdir.chmod(0o711)  # PostgreSQL runs as another user and must reach its folders
@@ -120,15 +125,17 @@ def start(artifact_mode: str = "proxied", progress: Progress | None = None) -> S
                        mlflow_version=metadata.version("mlflow"), owner=_owner(),
                        owner_started=start_time(_owner()))
     try:
-        say("starting PostgreSQL and SeaweedFS S3")
         # Both start in about a second; neither needs the other.
+        display.update("PostgreSQL starting")
         pg_record, pg_info = postgres.start(workdir, pg_port)
         state.processes.append(pg_record)
         state.pg_password = pg_info.password
         state.save()
+        display.update("PostgreSQL up, SeaweedFS S3 starting")
         state.processes.append(seaweed.start(workdir, s3_ports, state.identities))
         state.save()
-        say(f"starting mlflow server {state.mlflow_version} ({artifact_mode} artifacts)")
+        display.update(f"PostgreSQL, SeaweedFS up, mlflow server starting ({artifact_mode} "
+                       "artifacts)")
         admin = state.identities[0]
         state.processes.append(mlflow_server.start(
             workdir, tracking_port, state.backend_uri, state.s3_endpoint, seaweed.BUCKET,
@@ -139,7 +146,6 @@ def start(artifact_mode: str = "proxied", progress: Progress | None = None) -> S
         raise
     state.startup_seconds = round(time.monotonic() - began, 2)
     state.save()
-    say(f"stack ready in {state.startup_seconds:.1f} s at {state.tracking_uri}")
     return state
 
 

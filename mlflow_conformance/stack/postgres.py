@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..scratch import write_private
 from .process import ProcessRecord, StackError, spawn, stop, wait_ready
 
 BINDIR_ENV = "MLFLOW_CONFORMANCE_PG_BINDIR"
@@ -75,7 +76,7 @@ def start(workdir: Path, port: int) -> tuple[ProcessRecord, PostgresInfo]:
     _give_to(datadir, user)
     password = secrets.token_urlsafe(18)
     pwfile = workdir / "pg-password"
-    pwfile.write_text(password)
+    write_private(pwfile, password)
     _give_to(pwfile, user)
     try:
         result = subprocess.run(

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .. import progress
+
 GRPC_OFFSET = 10000  # SeaweedFS serves gRPC on each of its HTTP ports + 10000
 
 
@@ -166,6 +168,7 @@ def wait_ready(record: ProcessRecord, ready: Callable[[], bool], timeout: float,
             if time.monotonic() - start > timeout:
                 raise StackError(f"{record.name} was not ready after {timeout:.0f} s; its log "
                                  f"({record.log}) ends:\n" + log_tail(record.log))
+            progress.update()  # the step's clock moves while we wait
             time.sleep(0.1)
     except BaseException:
         (stopper or stop)(record)

@@ -19,6 +19,7 @@ from pathlib import Path
 from mlflow_conformance.transport.s3client import s3_client
 
 from ..deployment import S3Identity
+from ..scratch import write_private
 from .process import GRPC_OFFSET, ProcessRecord, StackError, spawn, stop, wait_ready
 
 BUCKET = "mlflow"
@@ -57,8 +58,7 @@ def start(workdir: Path, ports: list[int], identities: list[S3Identity]) -> Proc
     """``ports``: S3 first, then master, volume, filer, admin, debug, metrics."""
     weed = find_weed()
     config = workdir / "s3-identities.json"
-    config.write_text(json.dumps(_s3_config(identities)))
-    config.chmod(0o600)
+    write_private(config, json.dumps(_s3_config(identities)))
     data, tmp, logs = workdir / "s3-data", workdir / "tmp", workdir / "logs"
     for folder in (data, tmp, logs):
         folder.mkdir(exist_ok=True)
