@@ -113,3 +113,14 @@ def test_bar_chart_scales_labels_and_escapes():
     assert "Rows &amp; seconds" in svg
     assert "4 rows/s · mostly setup" in svg
     assert "…" in svg  # the long label is clipped; its full text stays in the tooltip
+
+
+def test_the_banner_names_the_profile_and_the_gate_level():
+    """A release gate's reader sees under which profile the exit code was decided (the
+    thresholds gate only under release)."""
+    results = synthetic_results(3)
+    results.profile = "release"
+    page = render_html(results)
+    banner = page[page.index('<header class="banner'):page.index("</header>")]
+    assert "<span>--profile release</span>" in banner
+    assert "<span>--fail-on " in banner

@@ -13,15 +13,18 @@ sense of isolation, so the harness says it plainly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import progress
 from ..findings import Finding, Outcome
 from ..netpol.analysis import allows_outsiders, blocks_dns, blocks_platform
 from ..netpol.loading import inventory_of
 from ..netpol.resources import parse_pod
 from ..netpol.table import Target, TruthTable, truth_table
+from .probe_pods import PodFailed
 
 ALLOWED = "allowed"
 TRACKING_PORT = 5000
@@ -85,6 +88,36 @@ def observed_of(steps: Mapping[str, Mapping[str, Any]]) -> str:
 def mismatches(table: TruthTable, observed: Mapping[str, str]) -> list[str]:
     return [row for row in table.rows
             if (observed.get(row) == ALLOWED) != table.cells[table.rows.index(row)][0].allowed]
+
+
+# (probe, inputs, namespace, role): one probe pod, as PodProbes.run_many takes it.
+Job = tuple[str, dict[str, Any], str, str]
+
+
+def observe(table: TruthTable, jobs: Mapping[str, Job],
+            run_many: Callable[[list[Job]], list[Any]],
+            sleep: Callable[[float], None] = time.sleep) -> tuple[dict[str, str], dict[str, int]]:
+    """Each source's observation (by its row key) and the attempt that gave it: every probe
+    pod runs once, and again, up to RETRIES, where it disagrees with the expected table —
+    policies take a moment to apply. A pod that fails is raised (PodFailed): no cell."""
+    observed: dict[str, str] = {}
+    tries: dict[str, int] = {}
+    pending = list(jobs)
+    for attempt in range(1, RETRIES + 1):
+        with progress.step(f"running the isolation probe in {len(pending)} pods (attempt "
+                           f"{attempt})"):
+            results = run_many([jobs[key] for key in pending])
+        for key, result in zip(pending, results, strict=True):
+            if isinstance(result, PodFailed):
+                raise result
+            observed[key] = observed_of({s["step"]: s for s in result["steps"]})
+            tries[key] = attempt
+        wrong = set(mismatches(table, observed))
+        pending = [key for key in pending if key in wrong]
+        if not pending:
+            break
+        sleep(RETRY_SECONDS)
+    return observed, tries
 
 
 def cells(table: TruthTable, observed: Mapping[str, str], sources: Sequence[Source],

@@ -16,10 +16,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import progress
 from ..findings import Finding, Outcome
 from . import manifests, pod_state
 from .kube import Kube, status_of
@@ -143,7 +144,13 @@ class PodProbes:
                 return failed
 
         with ThreadPoolExecutor(PARALLEL_PODS, thread_name_prefix="probe-pod") as pool:
-            return list(pool.map(one, list(jobs)))
+            futures = [pool.submit(one, job) for job in jobs]
+            # Waited for here, not in the pool: the progress display draws from this thread.
+            while True:
+                done, pending = wait(futures, timeout=POLL_SECONDS)
+                progress.update(f"{len(done)}/{len(futures)} pods finished")
+                if not pending:
+                    return [future.result() for future in futures]
 
     def _result(self, namespace: str, name: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.plan.pod_timeout
@@ -154,6 +161,7 @@ class PodProbes:
                 raise PodFailed(current.failure)
             if current.done:
                 break
+            progress.update()  # the clock of the step waiting for this pod moves
             time.sleep(POLL_SECONDS)
         text = self._log(namespace, name)
         for line in reversed(text.strip().splitlines()):

@@ -84,13 +84,14 @@ class ResultsCollector:
         return tests
 
     def results(self, *, known: catalog.Catalog, harness_version: str, run_id: str,
-                target: dict[str, Any], environment: dict[str, Any]) -> RunResults:
+                target: dict[str, Any], environment: dict[str, Any],
+                profile: str = "full") -> RunResults:
         tests = self.tests()
         return RunResults(
             harness_version=harness_version, run_id=run_id, target=target,
             started=self.started, finished=now(), tests=tests,
             requirements=judge_requirements(known, tests), environment=environment,
-            diagnoses=dict(known.diagnoses))
+            diagnoses=dict(known.diagnoses), profile=profile)
 
 
 def conclude(results: RunResults, fail_on: str, pytest_status: int,

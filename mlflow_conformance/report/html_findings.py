@@ -32,7 +32,7 @@ def banner(results: RunResults) -> str:
     took = _elapsed(results.started, results.finished)
     meta = [f"target {target.get('kind', '?')} {target.get('tracking_uri') or ''}".strip(),
             f"run {results.run_id}", f"{results.started} ({took})",
-            f"harness {results.harness_version}",
+            f"harness {results.harness_version}", f"--profile {results.profile}",
             f"--fail-on {results.gate['fail_on'] if results.gate else results.fail_on}"]
     tiles = "".join(f'<div class="tile"><b>{summary["requirements"][o]}</b>'
                     f"<small>{esc(o)}</small></div>" for o in OUTCOME_ORDER)
