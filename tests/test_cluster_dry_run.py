@@ -39,8 +39,9 @@ def test_a_dry_run_against_a_reachable_cluster_is_accepted_and_creates_nothing(t
         described = results["target"]["dry_run"]
         assert described["api_server"].startswith("v1.")
         kinds = sorted(m["kind"] for m in described["manifests"])
-        # ilum: the code, 5 probe pods and their inputs; default (the outsider): the same, 1
-        assert kinds == [*["ConfigMap"] * 2, *["Pod"] * 6, *["Secret"] * 6]
+        # ilum: the code, 6 probe pods (connectivity, s3 and versions as driver and executor,
+        # isolation) and their inputs; default (the isolation check's outsider): the same, 1
+        assert kinds == [*["ConfigMap"] * 2, *["Pod"] * 7, *["Secret"] * 7]
         assert {m["schema"] for m in described["manifests"]} == {"valid"}
         assert {m["server_dry_run"] for m in described["manifests"]} == {"accepted"}
         assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -51,7 +52,7 @@ def test_a_dry_run_against_a_reachable_cluster_is_accepted_and_creates_nothing(t
             assert api.objects(resource, namespace=NAMESPACE) == [], resource
         assert {t["outcome"] for t in results["tests"]} == {"skip"}
         assert done.returncode == 0, done.stdout[-2000:]
-        assert "dry run: 14 manifests" in done.stdout
+        assert "dry run: 16 manifests" in done.stdout
 
 
 def test_a_dry_run_the_server_refuses_exits_non_zero(tmp_path):
@@ -63,7 +64,7 @@ def test_a_dry_run_the_server_refuses_exits_non_zero(tmp_path):
         done, results, _ = dry_run(tmp_path, kubeconfig)
     refused = [m for m in results["target"]["dry_run"]["manifests"]
                if m["server_dry_run"].startswith("refused")]
-    assert [m["kind"] for m in refused] == ["Pod"] * 5
+    assert [m["kind"] for m in refused] == ["Pod"] * 6
     assert "ilum-spark" in refused[0]["server_dry_run"]
     assert done.returncode == pytest.ExitCode.TESTS_FAILED
     assert results["gate"]["exit_code"] == 1
@@ -83,7 +84,7 @@ def test_a_dry_run_with_a_kubeconfig_pointing_nowhere_still_writes_the_manifests
     assert {m["schema"] for m in described["manifests"]} == {"valid"}
     assert {m["server_dry_run"] for m in described["manifests"]} == {
         "not tried: the API server is unreachable"}
-    assert len(list(folder.iterdir())) == 14
+    assert len(list(folder.iterdir())) == 16
     assert done.returncode == 0, done.stdout[-2000:]
     assert "not-a-real-token" not in done.stdout + done.stderr + "".join(
         p.read_text() for p in folder.iterdir())

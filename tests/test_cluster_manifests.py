@@ -7,6 +7,7 @@ import pytest
 
 from mlflow_conformance.cluster import dry_run, manifests, rbac
 from mlflow_conformance.cluster.discovery import Discovered, describe
+from mlflow_conformance.cluster.probe_plan import ProbePlan
 from mlflow_conformance.cluster.probe_pods import PodPlan, ProbeObjects
 
 RUN_ID = "mc20261203120000abcdef"
@@ -16,16 +17,21 @@ PLAN = PodPlan(image="ilum/spark:3.5.3-mlflow", driver_account="ilum-spark",
                executor_settings=(("secret", "executor-credentials"),), pod_timeout=90)
 
 
+def probe_plan(deployment):
+    return ProbePlan(deployment, ("ilum", "spark-jobs"), 3.0, f"conformance/{RUN_ID}/", "ilum",
+                     "ilum-mlflow-tracking", "default")
+
+
 def planned():
     deployment = describe(Discovered("ilum"), "ilum", "ilum-mlflow-tracking", {})
-    return dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), deployment,
-                        ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/", "default")
+    return dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), probe_plan(deployment))
 
 
 def test_every_planned_manifest_is_valid_against_the_official_schemas():
     documents = planned()
-    # connectivity from each namespace and the outsider; s3 and versions as driver and executor
-    assert [d["kind"] for d in documents].count("Pod") == 7
+    # connectivity from each namespace; s3 and versions as driver and executor; isolation
+    # from each namespace and the outsider
+    assert [d["kind"] for d in documents].count("Pod") == 9
     outsider = documents[-1]
     assert outsider["metadata"]["namespace"] == "default"
     assert outsider["spec"]["serviceAccountName"] == "default"
@@ -148,11 +154,10 @@ def test_the_pod_inputs_carry_the_bundles_pem_and_no_path_of_this_machine(tmp_pa
                          tracking_ca_bundle=str(pems["tracking-ca"]),
                          tracking_client_cert=str(pems["client"]),
                          s3_ca_bundle=str(pems["s3-ca"]))
-    documents = dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), deployment,
-                             ["ilum", "spark-jobs"], 3.0, f"conformance/{RUN_ID}/", "default")
+    documents = dry_run.plan(ProbeObjects(RUN_ID, PLAN, owner="main"), probe_plan(deployment))
     assert str(tmp_path) not in json.dumps(documents)
     secrets = [d for d in documents if d["kind"] == "Secret"]
-    assert len(secrets) == 7
+    assert len(secrets) == 9
     for secret in secrets:
         data = secret["stringData"]
         given = json.loads(data["input.json"])

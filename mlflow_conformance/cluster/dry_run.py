@@ -13,37 +13,21 @@ from typing import Any
 
 import yaml
 
-from ..deployment import Deployment
 from .kube import Kube
+from .probe_plan import ProbePlan
 from .probe_pods import ProbeObjects
 
 SCHEMA_VERSION = "1.37.0"  # the Kubernetes version whose schemas kubernetes-validate ships
 
 
-def plan(pods: ProbeObjects, deployment: Deployment, namespaces: Iterable[str], timeout: float,
-         prefix: str, outsider: str | None = None) -> list[dict[str, Any]]:
-    """What a full run creates: the probe code per job namespace, connectivity from each,
-    S3 and versions from a driver and an executor in the first (as the fixtures run them),
-    and the isolation check's pod in the outsider namespace."""
-    from ..probes.runner import connectivity_inputs
-    from ..storage import s3_matrix  # imports Spark's helpers: only when planning
-
-    chosen = list(namespaces)
-    documents = [pods.code_manifest(ns) for ns in chosen]
-    for namespace in chosen:
-        documents += pods.manifests("connectivity", connectivity_inputs(deployment, timeout),
-                                    namespace, "driver")
-    for role in ("driver", "executor"):
-        check = s3_matrix.inputs(deployment, f"{prefix}s3/{role}/", "write", "environment",
-                                 timeout)
-        documents += pods.manifests("s3", {"checks": [check]}, chosen[0], role)
-        documents += pods.manifests("versions", connectivity_inputs(deployment, timeout),
-                                    chosen[0], role)
-    if outsider is not None:  # the isolation check's observer outside the platform
-        if outsider not in chosen:
-            documents.append(pods.code_manifest(outsider))
-        documents += pods.manifests("connectivity", connectivity_inputs(deployment, timeout),
-                                    outsider, "outsider")
+def plan(pods: ProbeObjects, probes: ProbePlan) -> list[dict[str, Any]]:
+    """What a full run creates: the probe code in each namespace a pod runs in, then every
+    probe pod of the run's table (cluster/probe_plan.py), as the fixtures run them."""
+    jobs = list(probes.every())
+    namespaces = dict.fromkeys(namespace for _, _, namespace, _ in jobs)
+    documents = [pods.code_manifest(ns) for ns in namespaces]
+    for probe, inputs, namespace, role in jobs:
+        documents += pods.manifests(probe, inputs, namespace, role)
     return documents
 
 

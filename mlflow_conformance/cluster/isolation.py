@@ -24,7 +24,7 @@ from ..netpol.analysis import allows_outsiders, blocks_dns, blocks_platform
 from ..netpol.loading import inventory_of
 from ..netpol.resources import parse_pod
 from ..netpol.table import Target, TruthTable, truth_table
-from .probe_pods import PodFailed
+from .probe_pods import Job, PodFailed
 
 ALLOWED = "allowed"
 TRACKING_PORT = 5000
@@ -88,10 +88,6 @@ def observed_of(steps: Mapping[str, Mapping[str, Any]]) -> str:
 def mismatches(table: TruthTable, observed: Mapping[str, str]) -> list[str]:
     return [row for row in table.rows
             if (observed.get(row) == ALLOWED) != table.cells[table.rows.index(row)][0].allowed]
-
-
-# (probe, inputs, namespace, role): one probe pod, as PodProbes.run_many takes it.
-Job = tuple[str, dict[str, Any], str, str]
 
 
 def observe(table: TruthTable, jobs: Mapping[str, Job],

@@ -27,6 +27,8 @@ from .kube import Kube, status_of
 
 log = logging.getLogger("mlflow_conformance")
 POLL_SECONDS = 0.25
+# One probe pod to run: (probe, inputs, namespace, role); see cluster/probe_plan.py.
+Job = tuple[str, dict[str, Any], str, str]
 PARALLEL_PODS = 4
 LOG_TAIL_LINES = 200
 API_NAMES = {"pod": "pod", "secret": "secret", "configmap": "config_map"}
@@ -132,11 +134,10 @@ class PodProbes:
             self._delete("pod", namespace, name)
             self._delete("secret", namespace, name)
 
-    def run_many(self, jobs: Iterable[tuple[str, dict[str, Any], str, str]]
-                 ) -> list[dict[str, Any] | PodFailed]:
+    def run_many(self, jobs: Iterable[Job]) -> list[dict[str, Any] | PodFailed]:
         """(probe, inputs, namespace, role) each; results in order, a PodFailed in place of
         a result. At most PARALLEL_PODS pods at once: a cluster run is not N × start-up."""
-        def one(job: tuple[str, dict[str, Any], str, str]) -> dict[str, Any] | PodFailed:
+        def one(job: Job) -> dict[str, Any] | PodFailed:
             probe, inputs, namespace, role = job
             try:
                 return self.run(probe, inputs, namespace=namespace, role=role)
