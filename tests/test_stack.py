@@ -276,3 +276,25 @@ def test_files_holding_secrets_are_private_from_their_first_byte(tmp_path):
     assert (tmp_path / "secret.json").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "secret.json").read_text() == "s3cret"
     assert [p.name for p in tmp_path.iterdir()] == ["secret.json"]
+
+
+def test_a_stack_kept_up_through_another_pointer_is_no_orphan(isolated_env, tmp_path, scratch):
+    """`stack up` with its own MLFLOW_CONFORMANCE_STACK_POINTER keeps a stack whose starter
+    has exited: a process looking for pointers elsewhere must not take it for a dead run's
+    (and stop it); once `stack down` removes the pointer, nothing is left."""
+    env = {**isolated_env, "MLFLOW_CONFORMANCE_STACK_POINTER": str(tmp_path / "custom-pointer")}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "mlflow_conformance", "stack", *args],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    up = cli("up")
+    try:
+        assert up.returncode == 0, up.stderr
+        assert stack_processes(scratch)
+        assert local_stack.find_orphans((scratch,)) == []  # this process: another pointer
+    finally:
+        down = cli("down")
+    assert down.returncode == 0, down.stderr
+    assert stack_processes(scratch) == []

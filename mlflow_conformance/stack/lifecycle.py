@@ -46,6 +46,10 @@ class StackState:
     # keeps the stack up, the stack is an orphan (a SIGKILLed run's) that find_orphans sees.
     owner: int = 0
     owner_started: int | None = None
+    # The pointer file through which `stack up` keeps the stack running (empty: it does not).
+    # Recorded here because another process may look for pointers elsewhere (its own
+    # MLFLOW_CONFORMANCE_STACK_POINTER) and would take a kept stack for a dead run's.
+    kept_by: str = ""
 
     @property
     def tracking_uri(self) -> str:
@@ -222,7 +226,7 @@ def find_orphans(roots: tuple[Path, ...] | None = None) -> list[StackState]:
                 state = StackState.load(path)
             except (OSError, ValueError, KeyError, TypeError):
                 continue
-            if kept is not None and kept.state_file == state.state_file:
+            if kept_up(state) or (kept is not None and kept.state_file == state.state_file):
                 continue
             live = [p for p in state.processes if alive(p.pid) and not p.reused()]
             if live and owner_gone(state):
@@ -241,11 +245,25 @@ def stop_orphans(roots: tuple[Path, ...] | None = None) -> list[StackState]:
 
 
 def keep(state: StackState, pointer: Path | None = None) -> Path:
-    """Point at ``state`` (default: as the stack `stack up` keeps running)."""
-    pointer = pointer or pointer_file()
+    """Point at ``state``: with no ``pointer``, as the stack `stack up` keeps running (the
+    state records where, for every process to see); a run's own pointer keeps nothing up."""
+    if pointer is None:
+        pointer = pointer_file()
+        state.kept_by = str(pointer)
+        state.save()
     pointer.parent.mkdir(parents=True, exist_ok=True)
     pointer.write_text(str(state.state_file))
     return pointer
+
+
+def kept_up(state: StackState) -> bool:
+    """Whether `stack up` keeps this stack: the pointer it recorded still names it."""
+    if not state.kept_by:
+        return False
+    try:
+        return Path(state.kept_by).read_text().strip() == str(state.state_file)
+    except OSError:
+        return False
 
 
 __all__ = ["StackError", "StackState", "find_orphans", "find_running", "keep", "start",
