@@ -7,9 +7,11 @@ package cannot know revisions newer than itself).
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from ..deployment import Deployment
@@ -34,13 +36,44 @@ def alembic_config() -> Any:
 
 
 def migrations() -> dict[str, Any]:
-    """Heads and every revision (with its parents) of the installed mlflow's migrations."""
-    import mlflow
-    from alembic.script import ScriptDirectory
+    """Heads and every revision (with its parents) of the installed mlflow's migrations.
 
-    scripts = ScriptDirectory.from_config(alembic_config())
-    parents = {rev.revision: _listed(rev.down_revision) for rev in scripts.walk_revisions()}
-    return {"mlflow": mlflow.__version__, "heads": list(scripts.get_heads()), "parents": parents}
+    Read from each script's ``revision``/``down_revision`` assignments rather than by
+    alembic, which imports every script (and with them MLflow's ORM models): a second of a
+    smoke run's few."""
+    from importlib import metadata
+
+    parents: dict[str, list[str]] = {}
+    for path in sorted(migrations_dir().glob("*.py")):
+        declared = _declared(path)
+        if "revision" in declared:
+            parents[str(declared["revision"])] = _listed(declared.get("down_revision"))
+    children = {parent for listed in parents.values() for parent in listed}
+    return {"mlflow": metadata.version("mlflow"),
+            "heads": sorted(set(parents) - children), "parents": parents}
+
+
+def migrations_dir() -> Path:
+    """Where the installed mlflow keeps its alembic migration scripts (not imported)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("mlflow")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("mlflow is not installed")
+    return Path(spec.origin).parent / "store" / "db_migrations" / "versions"
+
+
+def _declared(path: Path) -> dict[str, Any]:
+    """The module-level ``revision`` and ``down_revision`` of a migration script, as
+    literals (plain or annotated assignments, as alembic's templates write them)."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = (node.targets if isinstance(node, ast.Assign) else
+                   [node.target] if isinstance(node, ast.AnnAssign) and node.value else [])
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                found[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+    return found
 
 
 def _listed(down: str | Sequence[str] | None) -> list[str]:
