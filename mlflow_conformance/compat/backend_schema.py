@@ -68,11 +68,15 @@ def _declared(path: Path) -> dict[str, Any]:
     literals (plain or annotated assignments, as alembic's templates write them)."""
     found: dict[str, Any] = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        targets = (node.targets if isinstance(node, ast.Assign) else
-                   [node.target] if isinstance(node, ast.AnnAssign) and node.value else [])
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
         for target in targets:
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                found[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                found[target.id] = ast.literal_eval(value)
     return found
 
 
