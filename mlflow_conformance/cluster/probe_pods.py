@@ -78,12 +78,20 @@ class ProbeObjects:
         """The Secret and the Pod of one probe (the ConfigMap is `code_manifest`)."""
         name = manifests.object_name(self.run_id, self.owner, probe, role,
                                      str(next(self._counter)))
-        secret = manifests.probe_input(self.run_id, namespace, name, inputs)
-        pod = manifests.probe_pod(
+        return (manifests.probe_input(self.run_id, namespace, name, inputs),
+                self._pod(name, probe, namespace, role))
+
+    def shape(self, probe: str, namespace: str, role: str) -> dict[str, Any]:
+        """The Pod a probe would run as, for what selects pods by their labels (the
+        isolation check's policies): no name is used up."""
+        return self._pod(manifests.object_name(self.run_id, self.owner, probe, role),
+                         probe, namespace, role)
+
+    def _pod(self, name: str, probe: str, namespace: str, role: str) -> dict[str, Any]:
+        return manifests.probe_pod(
             self.run_id, namespace, name, probe, role, image=self.plan.image,
             service_account=self.plan.account(role), settings=self.plan.settings(role),
             code=self.code_name, deadline=int(self.plan.pod_timeout))
-        return secret, pod
 
     def code_manifest(self, namespace: str) -> dict[str, Any]:
         return manifests.probe_code(self.run_id, namespace, self.code_name)
