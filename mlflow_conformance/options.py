@@ -416,6 +416,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "here", metavar="WHERE"),
     OptionSpec("udf-min-rows-per-second", "spark_udf throughput below this fails "
                "(below_threshold).", positive_float, 20000.0, metavar="ROWS"),
+    OptionSpec("slow-step-seconds", "A tracking canary step slower than this warns "
+               "(slow_response, TRK-007).", positive_float_at_most(600, "ten minutes a step "
+               "at most"), 5.0, metavar="SECONDS"),
     # Behaviour.
     OptionSpec("profile", "Which checks run and what gates: smoke (the read-only checks "
                "only, no Spark session: changes nothing, seconds), full (every check; the "

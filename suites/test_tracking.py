@@ -7,12 +7,14 @@ the ledger and removed at the end of the session.
 
 import pytest
 
+from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.tracking.canary import run_canary
 
 
 @pytest.fixture(scope="module")
-def tracking_canary(tracking_server, ledger):
-    return run_canary(tracking_server, ledger)
+def tracking_canary(tracking_server, ledger, pytestconfig):
+    return run_canary(tracking_server, ledger,
+                      run_context(pytestconfig).settings["slow-step-seconds"])
 
 
 @pytest.mark.requirement("TRK-001")

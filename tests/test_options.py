@@ -73,6 +73,7 @@ DOCUMENTED_ENV = {
     "spark-master": ("MLFLOW_CONFORMANCE_SPARK_MASTER",),
     "spark-session": ("MLFLOW_CONFORMANCE_SPARK_SESSION",),
     "udf-min-rows-per-second": ("MLFLOW_CONFORMANCE_UDF_MIN_ROWS_PER_SECOND",),
+    "slow-step-seconds": ("MLFLOW_CONFORMANCE_SLOW_STEP_SECONDS",),
     "profile": ("MLFLOW_CONFORMANCE_PROFILE",),
     "probe-timeout": ("MLFLOW_CONFORMANCE_PROBE_TIMEOUT",),
     "tracking-ca-bundle": ("MLFLOW_CONFORMANCE_TRACKING_CA_BUNDLE",

@@ -22,7 +22,7 @@ from mlflow_conformance.report.results import RunResults, TestResult, judge_requ
 from tests.inner_session import copy_suites
 from tests.registry_helpers import mlflow_proxy, target_args, target_env
 from tests.test_report_inner_run import inner_run, outcome_suite
-from tests.test_tracking_faults import experiment_lookup_slow
+from tests.test_tracking_faults import SLOW_SECONDS, experiment_lookup_slow
 
 THRESHOLDS = {"TRK-007", "SPK-040"}
 
@@ -180,6 +180,7 @@ def test_a_slow_tracking_server_fails_a_release_only(pytester, monkeypatch, depl
             report_dir = pytester.path / profile
             result = pytester.runpytest_subprocess(
                 *target_args(deployment, uri), f"--profile={profile}", *args,
+                f"--slow-step-seconds={SLOW_SECONDS}",
                 f"--report-dir={report_dir}", "-p", "no:cacheprovider")
             seen[profile] = (result.ret, json.loads((report_dir / "results.json").read_text()))
     for profile, (_, data) in seen.items():

@@ -49,10 +49,15 @@ def forward(*_):
     return None
 
 
+# The slow-step bound these tests give (--slow-step-seconds): shorter than the default, so a
+# slow call costs the test less, and still well above a loaded machine's normal step.
+SLOW_SECONDS = 2.0
+
+
 def experiment_lookup_slow(method, path, _headers):
-    """One call answers just after the canary's slow-step bound (then is forwarded)."""
+    """One call answers just after the slow-step bound (then is forwarded)."""
     if path == API + "/experiments/get-by-name":
-        time.sleep(canary.SLOW_STEP_SECONDS + 0.3)
+        time.sleep(SLOW_SECONDS + 0.3)
     return None
 
 
@@ -91,7 +96,7 @@ def canary_behind(deployment, tmp_path, rule, rewrite):
     book = Ledger(tmp_path / "ledger.jsonl", "mcselftest" + secrets.token_hex(3))
     with mlflow_proxy(deployment.tracking_uri, rule, rewrite) as uri:
         try:
-            return canary.run_canary(behind(deployment, uri), book)
+            return canary.run_canary(behind(deployment, uri), book, SLOW_SECONDS)
         finally:
             outcome = removal.remove_entries(book.entries(), deployment)
             assert outcome.failed == []

@@ -21,7 +21,7 @@ from ..findings import Finding, Findings, Outcome
 from . import run_readback as rb
 from .steps import StepFailed, Steps, judge_all
 
-SLOW_STEP_SECONDS = 5.0
+SLOW_STEP_SECONDS = 5.0  # the default of --slow-step-seconds (options.py)
 
 # Requirement key -> (the steps that check it, the message when they all pass).
 REQUIREMENTS = {
@@ -51,7 +51,8 @@ def _mismatch(what: str, found: list[str]) -> None:
 
 
 class TrackingCanary:
-    def __init__(self, deployment: Deployment, ledger: Ledger) -> None:
+    def __init__(self, deployment: Deployment, ledger: Ledger,
+                 slow_seconds: float = SLOW_STEP_SECONDS) -> None:
         from mlflow.tracking import MlflowClient
 
         self.client = MlflowClient(deployment.tracking_uri, deployment.tracking_uri)
@@ -61,6 +62,7 @@ class TrackingCanary:
         self.want = rb.expected((RUN_TAG, ledger.run_id))
         self.experiment_id = self.run_id = ""
         self.steps = Steps()
+        self.slow_seconds = slow_seconds  # --slow-step-seconds
 
     def create_experiment(self) -> dict[str, Any]:
         self.experiment_id = self.client.create_experiment(
@@ -222,7 +224,7 @@ class TrackingCanary:
         worked = [n for n, r in records.items() if r.outcome in (Outcome.PASS, Outcome.WARN)]
         if not worked:
             return self.steps.judge(list(records)[:1], "")
-        return latency_finding(self.steps.timings(worked), SLOW_STEP_SECONDS)
+        return latency_finding(self.steps.timings(worked), self.slow_seconds)
 
 
 def latency_finding(timings: list[dict[str, Any]], slow_seconds: float) -> Finding:
@@ -244,7 +246,9 @@ def latency_finding(timings: list[dict[str, Any]], slow_seconds: float) -> Findi
                    f"{slowest['seconds']} s", evidence)
 
 
-def run_canary(deployment: Deployment, ledger: Ledger) -> Findings:
+def run_canary(deployment: Deployment, ledger: Ledger,
+               slow_seconds: float = SLOW_STEP_SECONDS) -> Findings:
     """The canary's findings by the keys in FINDINGS."""
     with driver_session(deployment):
-        return Findings("tracking.canary", TrackingCanary(deployment, ledger).run())
+        return Findings("tracking.canary",
+                        TrackingCanary(deployment, ledger, slow_seconds).run())
