@@ -185,18 +185,21 @@ def test_no_command_line_holds_any_planted_secret(canary_run):
 
 SKIPPING_TEST = '''
 import os
+import warnings
 
 import pytest
 
 
 def test_skips_with_the_token_in_its_reason():
+    warnings.warn(f"retrying {os.environ['MLFLOW_CONFORMANCE_TRACKING_URI']}")
     pytest.skip(f"no server at {os.environ['MLFLOW_CONFORMANCE_TRACKING_URI']}")
 '''
 
 
-def test_xdist_workers_and_skip_reasons_are_redacted_too(tmp_path):
+def test_xdist_workers_skip_reasons_and_warnings_are_redacted_too(tmp_path):
     """Under xdist a worker's report crosses to the controller, which prints it: both ends
-    redact. No stack needed: a plain failing test and a skip, each carrying the secrets."""
+    redact. No stack needed: a plain failing test and a skip that warns, each carrying the
+    secrets."""
     (tmp_path / "test_leaky.py").write_text(LEAKY_TEST)
     (tmp_path / "test_skipping.py").write_text(SKIPPING_TEST)
     token, password = canary("token"), canary("uri")
@@ -208,6 +211,7 @@ def test_xdist_workers_and_skip_reasons_are_redacted_too(tmp_path):
     output = done.stdout + done.stderr
     assert b"1 failed, 1 skipped" in output, output.decode()[-3000:]
     assert f"no server at http://{USER}:{MASK}@127.0.0.1:9".encode() in output
+    assert f"UserWarning: retrying http://{USER}:{MASK}@127.0.0.1:9".encode() in output
     assert f"token      = '{MASK}'".encode() in output
     assert token.encode() not in output
     assert password.encode() not in output
