@@ -193,13 +193,15 @@ def test_selectors_events_and_what_an_object_carries():
               for s in (5, 1, 3)] + [{"eventTime": "2026-01-01T00:00:04.000000Z",
                                       "metadata": {"name": "4"}}]
     assert [e["metadata"]["name"] for e in newest_events(events)] == ["1", "3", "4", "5"]
+    # Made per run: a fixed value shaped like a credential reads as a committed one.
+    literal, access_key = f"planted{secrets.token_hex(8)}", f"public{secrets.token_hex(4)}"
     pod = {"metadata": {"name": "p", "managedFields": [{"manager": "kubectl"}]},
            "spec": {"containers": [{"env": [
-               {"name": "DB_PASSWORD", "value": "literal-pw"},
+               {"name": "DB_PASSWORD", "value": literal},
                {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}},
-               {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAPUBLIC"},
+               {"name": "AWS_ACCESS_KEY_ID", "value": access_key},
                {"name": "LOG_LEVEL", "value": "INFO"}]}]}}
-    assert literal_secrets(pod) == ["literal-pw"]
+    assert literal_secrets(pod) == [literal]
     assert "managedFields" not in without_managed_fields(pod)["metadata"]
 
 
@@ -271,7 +273,7 @@ def test_a_reference_to_a_secret_keeps_its_names():
     Secret and key; a value beside it under a secret-looking name is still masked."""
     redactor = Redactor()
     env = [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
-           {"name": "TOKEN", "token": "abcd1234"}]
+           {"name": "TOKEN", "token": f"planted{secrets.token_hex(8)}"}]
     assert redactor.scrub(env) == [
         {"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
         {"name": "TOKEN", "token": MASK}]
