@@ -9,18 +9,24 @@ import pytest
 
 from mlflow_conformance.fixtures.context import run_context
 from mlflow_conformance.fixtures.target import current_stack_state
-from mlflow_conformance.stack.lifecycle import keep
+from mlflow_conformance.stack.lifecycle import StackState, keep
 
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="session")
-def stack_pointer(deployment, pytestconfig, tmp_path_factory) -> Path:
-    """A pointer file to this session's embedded stack: an inner run given it through
-    MLFLOW_CONFORMANCE_STACK_POINTER reuses the stack instead of starting another."""
+def stack(deployment, pytestconfig) -> StackState:
+    """The state of this session's embedded stack (its servers, ports and logs)."""
     state = current_stack_state(run_context(pytestconfig))
     assert state is not None, "the session's deployment is not an embedded stack"
-    return keep(state, tmp_path_factory.mktemp("pointer") / "stack-pointer")
+    return state
+
+
+@pytest.fixture(scope="session")
+def stack_pointer(stack, tmp_path_factory) -> Path:
+    """A pointer file to this session's embedded stack: an inner run given it through
+    MLFLOW_CONFORMANCE_STACK_POINTER reuses the stack instead of starting another."""
+    return keep(stack, tmp_path_factory.mktemp("pointer") / "stack-pointer")
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from typing import Any
 
 import pytest
 
-from mlflow_conformance.fixtures.context import run_context
-from mlflow_conformance.fixtures.target import current_stack_state
 from mlflow_conformance.redact import MASK
 from tests.cluster_double import running_cluster
 from tests.kube.platform import NAMESPACE, Platform
@@ -55,13 +53,6 @@ class PlantedPlatform(Platform):
         deployment["spec"]["template"]["spec"]["containers"][0]["env"].append(
             {"name": "MLFLOW_TRACKING_PASSWORD", "value": self.planted["literal"]})
         return deployment
-
-
-@pytest.fixture(scope="module")
-def stack(deployment, pytestconfig):
-    state = current_stack_state(run_context(pytestconfig))
-    assert state is not None
-    return state
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_conformance.fixtures.context import run_context
-from mlflow_conformance.fixtures.target import current_stack_state
 from tests.cluster_double import running_cluster
 from tests.kube.ingress import IngressDouble
 from tests.kube.platform import Platform
@@ -26,13 +24,6 @@ SUITES = ("suites/test_connectivity.py", "suites/test_storage.py", "suites/test_
 def platform_login(headers):
     """The platform's auth service, as the ingress asks it: the user's bearer token."""
     return headers.get("Authorization") == f"Bearer {TOKEN}"
-
-
-@pytest.fixture(scope="module")
-def stack(deployment, pytestconfig):
-    state = current_stack_state(run_context(pytestconfig))
-    assert state is not None
-    return state
 
 
 @pytest.fixture
