@@ -23,12 +23,12 @@ from .probes.connectivity import (
     TLS_CODES,
     classify_exception,
     exception_chain,
-    tls_diagnosis,
+    tls_code,
     tls_remedy,
 )
 
 __all__ = ["TLS_CODES", "TlsDiagnosis", "TlsSettings", "classify", "s3_verify", "service_of",
-           "tls_diagnosis", "tls_remedy"]
+           "tls_code", "tls_remedy"]
 
 # The variables the MLflow client reads (mlflow.utils.credentials.get_default_host_creds).
 MLFLOW_TLS_VARIABLES = ("MLFLOW_TRACKING_SERVER_CERT_PATH", "MLFLOW_TRACKING_INSECURE_TLS",
@@ -91,12 +91,13 @@ class TlsDiagnosis:
     error: str
 
 
-def classify(exc: BaseException, service: str = "tracking", url: str | None = None,
+def classify(exc: BaseException, service: str | None = None, url: str | None = None,
              timeout: float = 3.0) -> TlsDiagnosis | None:
     """The TLS diagnosis of a failure raised by ssl, http.client, requests, the MLflow client
     (MlflowException quoting requests' error), boto3 or the JVM; None when it is not a TLS
     failure. The code is the connectivity probe's (classify_exception); the remedy names
-    the settings of ``service`` ("tracking" or "s3").
+    the settings of ``service`` ("tracking" or "s3"; by default the client that raised it,
+    service_of).
 
     Given the ``url`` it failed on (else the first URL the error names), a connection dropped
     on an http:// URL is checked the way the probe checks it: when the port completes a TLS
@@ -106,7 +107,7 @@ def classify(exc: BaseException, service: str = "tracking", url: str | None = No
     if found is None:
         return None
     code, text = found
-    return TlsDiagnosis(code, tls_remedy(code, service), text)
+    return TlsDiagnosis(code, tls_remedy(code, service or service_of(exc)), text)
 
 
 def service_of(exc: BaseException) -> str:

@@ -164,6 +164,12 @@ def tls_diagnosis(error: str) -> str | None:
     return None
 
 
+def tls_code(error: str) -> str:
+    """The TLS code of a failure already known to be one (an SSL exception, a JVM's
+    javax.net.ssl error): its pattern's, else tls_handshake_failed."""
+    return tls_diagnosis(error) or "tls_handshake_failed"
+
+
 def tls_context(target: dict[str, Any]) -> ssl.SSLContext:
     """The context the MLflow client's settings make: the CA bundle alone when given (as
     requests' verify=PATH), no verification when insecure, the client certificate if any."""
@@ -233,7 +239,7 @@ def classify_exception(exc: BaseException, url: str | None = None, timeout: floa
         text = " ".join(str(e) for e in chain)
         if "SSLError" not in text and "SSL:" not in text:
             return _plain_to_tls(text, url, timeout)
-    return tls_diagnosis(text) or "tls_handshake_failed", text.strip()[:500]
+    return tls_code(text), text.strip()[:500]
 
 
 def _plain_to_tls(text: str, url: str | None, timeout: float) -> tuple[str, str] | None:
@@ -320,7 +326,7 @@ def request(target: dict[str, Any], method: str, path: str, body: bytes | None =
         except ssl.SSLError as exc:  # before OSError: SSLError is one
             detail = getattr(exc, "verify_message", None)
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-            answer["tls"] = tls_diagnosis(f"{exc} {detail or ''}") or "tls_handshake_failed"
+            answer["tls"] = tls_code(f"{exc} {detail or ''}")
         except (OSError, http.client.HTTPException) as exc:
             answer = {"error": f"{type(exc).__name__}: {exc}"}
             # A TLS port drops a plain HTTP request without a word: say so, not "refused".

@@ -17,7 +17,6 @@ from ..findings import Finding, Outcome, passed
 
 # Names, not the module (see artifact_roundtrip: this module is shipped to executors by value).
 from ..tls import classify as tls_classify
-from ..tls import service_of
 from .s3_access import CODES as S3_CODES
 from .s3_access import REMEDIES as S3_REMEDIES
 
@@ -84,7 +83,7 @@ def classify(exc: BaseException) -> tuple[str, str, str]:
         seen = seen.__cause__ or seen.__context__
     text = " <- ".join(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
                        for e in chain)[:600]
-    found_tls = tls_classify(exc, service_of(exc))
+    found_tls = tls_classify(exc)
     if found_tls is not None:
         return found_tls.code, text, found_tls.remedy
     code = _code(chain, text)

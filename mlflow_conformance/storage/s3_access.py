@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
-from ..tls import TLS_CODES, tls_diagnosis, tls_remedy
+from ..tls import TLS_CODES, tls_code, tls_remedy
 
 # S3 error codes (or botocore exception names) → diagnosis codes.
 CODES = {
@@ -55,7 +55,7 @@ def classify(record: Mapping[str, Any]) -> str:
         return str(record["tls"])
     error = str(record.get("error_code", ""))
     if "SSL" in error:
-        return tls_diagnosis(str(record.get("error", ""))) or "tls_handshake_failed"
+        return tls_code(str(record.get("error", "")))
     if error == "404" and record.get("op") == "head_bucket":
         return "s3_no_such_bucket"
     return CODES.get(error, "s3_error")

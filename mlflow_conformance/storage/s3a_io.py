@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..findings import Finding, Outcome, passed
-from ..tls import TLS_CODES, tls_diagnosis, tls_remedy
+from ..tls import TLS_CODES, tls_code, tls_remedy
 from .s3_access import REMEDIES as S3_REMEDIES
 
 ROWS = 1000
@@ -38,7 +38,7 @@ REMEDIES = {
 
 
 # The JVM's TLS exceptions (JSSE, under S3A's HTTP client); their code is the connectivity
-# probe's (tls_diagnosis), the same as for Python clients.
+# probe's (tls_code), the same as for Python clients.
 JVM_TLS = re.compile(r"javax\.net\.ssl|SSLHandshakeException|SSLException|CertPath|"
                      r"CertificateExpired|CertificateNotYetValid")
 
@@ -53,7 +53,7 @@ def classify(error: str, bucket: str) -> str:
         if re.search(pattern, error):
             return code
     if JVM_TLS.search(error):
-        return tls_diagnosis(error) or "tls_handshake_failed"
+        return tls_code(error)
     for pattern, code in PATTERNS:
         if re.search(pattern, error):
             return code

@@ -97,7 +97,7 @@ def classify(exc: BaseException) -> Diagnosis:
     text = f"{type(exc).__name__}: {exc}"
     first = text.splitlines()[0][:500]
     # Before the transport words: a TLS failure must not read as connection_refused.
-    found_tls = tls.classify(exc, tls.service_of(exc))
+    found_tls = tls.classify(exc)
     if found_tls is not None:
         return Diagnosis(found_tls.code, first, evidence={"tls": found_tls.error[:300]},
                          hint=found_tls.remedy)
